@@ -1,0 +1,114 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { SseHistoryExpiredError } from './errors/sse-history-expired.error';
+import { SseInvalidInputError } from './errors/sse-invalid-input.error';
+import { SseSessionDeletedError } from './errors/sse-session-deleted.error';
+import { EventIdCodec } from './event-id/event-id.codec';
+import type {
+  SseCreateStreamOptions,
+  SseEventStreamReader,
+  SseEventStreamWriter,
+  SseGetStreamReaderOptions,
+  SseStreamAddress,
+} from './interfaces/sse-event.interface';
+import { SseEventStreamMode } from './interfaces/sse-event-stream-mode.enum';
+import type { ResolvedSseEventStoreOptions } from './interfaces/sse-event-store-options.interface';
+import { SseEventStore } from './sse-event-store';
+import type { StreamStorage } from './storage/stream-storage.interface';
+import { StreamReader } from './stream/stream-reader';
+import { StreamWriter } from './stream/stream-writer';
+import { WriterRegistry } from './stream/writer-registry';
+import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
+
+/** The store: id handling, writer bookkeeping and readers on top of a {@link StreamStorage}. */
+export class DefaultSseEventStore extends SseEventStore implements OnModuleDestroy {
+  private readonly logger = new Logger(SseEventStore.name);
+  private readonly ids: EventIdCodec;
+  private readonly writers = new WriterRegistry();
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    private readonly storage: StreamStorage,
+    private readonly wakeup: StreamWakeup,
+    private readonly options: ResolvedSseEventStoreOptions,
+  ) {
+    super();
+    this.ids = new EventIdCodec(options.maxIdLength);
+  }
+
+  async createStream({ sessionId, streamId, mode = SseEventStreamMode.Streaming }: SseCreateStreamOptions): Promise<SseEventStreamWriter> {
+    const address = { sessionId, streamId };
+    this.assertAddress(address);
+    if (!Object.values(SseEventStreamMode).includes(mode)) throw new SseInvalidInputError(`Unknown stream mode '${String(mode)}'.`);
+    const release = this.writers.reserve(address);
+    try {
+      const appender = await this.storage.openStream(address, mode);
+      const writer = new StreamWriter(address, this.ids.streamPrefix(address), appender, this.wakeup, this.options.maxEventBytes, release);
+      this.writers.attach(writer);
+      this.logger.debug(`Stream '${streamId}' opened (${mode}).`);
+      return writer;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  async getStreamReader(lastEventId: string, options?: SseGetStreamReaderOptions): Promise<SseEventStreamReader | null> {
+    const position = this.ids.parse(lastEventId);
+    if (!position) {
+      this.logger.debug('A Last-Event-ID that is not one of ours was refused.');
+      return null;
+    }
+    if (options?.sessionId !== undefined && options.sessionId !== position.sessionId) return null;
+    const { sequence, ...address } = position;
+    const result = await this.storage.read(address, sequence + 1, 1);
+    if (result.status !== 'found' || sequence > result.snapshot.lastSequence) return null;
+    const { snapshot, events } = result;
+    if (sequence < snapshot.lastSequence && (sequence + 1 < snapshot.firstSequence || !events[0])) {
+      throw new SseHistoryExpiredError(address.sessionId, address.streamId, sequence + 1, snapshot.firstSequence);
+    }
+    return this.reader(address, sequence);
+  }
+
+  async getStreamReaderFromStart(address: SseStreamAddress): Promise<SseEventStreamReader | null> {
+    this.assertAddress(address);
+    const result = await this.storage.read(address, 1, 0);
+    if (result.status !== 'found') return null;
+    return this.reader(address, result.snapshot.firstSequence - 1);
+  }
+
+  async deleteStreamsForSession(sessionId: string): Promise<void> {
+    this.assertId(sessionId, 'session');
+    const deleted = new SseSessionDeletedError(sessionId);
+    for (const writer of this.writers.writersOf(sessionId)) writer.terminate(deleted);
+    const count = await this.storage.deleteSession(sessionId);
+    this.wakeup.notifySession(sessionId);
+    this.logger.debug(`Deleted ${count} stream(s) of a session.`);
+  }
+
+  onModuleDestroy(): void {
+    this.shutdown.abort();
+  }
+
+  private reader(address: SseStreamAddress, afterSequence: number): StreamReader {
+    const pushReachesAll = this.storage.isProcessLocal || this.wakeup.reachesOtherProcesses;
+    return new StreamReader(address, this.ids.streamPrefix(address), afterSequence, this.storage, this.wakeup, {
+      pageSize: this.options.replayPageSize,
+      pollingInterval: pushReachesAll ? undefined : this.options.pollingInterval,
+      shutdown: this.shutdown.signal,
+    });
+  }
+
+  private assertAddress(address: SseStreamAddress): void {
+    if (address === null || typeof address !== 'object') throw new SseInvalidInputError('A session id and a stream id are required.');
+    this.assertId(address.sessionId, 'session');
+    this.assertId(address.streamId, 'stream');
+  }
+
+  private assertId(id: unknown, what: string): void {
+    if (typeof id !== 'string') throw new SseInvalidInputError(`The ${what} id must be a string.`);
+    if (id.length > this.options.maxIdLength) {
+      throw new SseInvalidInputError(`The ${what} id is longer than ${this.options.maxIdLength} characters.`);
+    }
+    if (!id.isWellFormed()) throw new SseInvalidInputError(`The ${what} id is not well-formed Unicode.`);
+  }
+}

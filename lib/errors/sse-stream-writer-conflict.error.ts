@@ -1,0 +1,10 @@
+import { SseEventStoreError } from './sse-event-store.error';
+
+/** `createStream` was called for a stream that already has an open writer in this process. */
+export class SseStreamWriterConflictError extends SseEventStoreError {
+  readonly code = 'SSE_STREAM_WRITER_CONFLICT';
+
+  constructor(readonly sessionId: string, readonly streamId: string) {
+    super(`Stream '${streamId}' already has an open writer; complete it before creating another.`);
+  }
+}

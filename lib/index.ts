@@ -1,0 +1,16 @@
+export { SseEventStoreModule } from './sse-event-store.module';
+export { SSE_EVENT_STORE_MODULE_OPTIONS } from './sse-event-store.module-definition';
+export { SseEventStore } from './sse-event-store';
+export { SseEventStreamMode } from './interfaces/sse-event-stream-mode.enum';
+export type {
+  SseEventInput,
+  SseStoredEvent,
+  SseStreamAddress,
+  SseCreateStreamOptions,
+  SseGetStreamReaderOptions,
+  SseEventStreamWriter,
+  SseEventStreamReader,
+} from './interfaces/sse-event.interface';
+export type { SseEventStoreModuleOptions } from './interfaces/sse-event-store-options.interface';
+export { DEFAULT_SSE_EVENT_STORE_OPTIONS } from './sse-event-store.constants';
+export * from './errors';

@@ -1,0 +1,67 @@
+import type { MessageEvent } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { SseEventStreamMode } from './sse-event-stream-mode.enum';
+
+/** An event handed to {@link SseEventStreamWriter.write}. */
+export interface SseEventInput {
+  /** Any JSON-serialisable value; `undefined` is stored as `null`. */
+  data: unknown;
+  /** SSE `event:` field. */
+  type?: string;
+  /** SSE `retry:` field: the reconnection interval the client should use, in ms. */
+  retry?: number;
+  /** An event that already has an id is returned unchanged and not stored. */
+  id?: string;
+}
+
+/** A stored event as readers emit it: a Nest `MessageEvent` that always carries its id. */
+export interface SseStoredEvent extends MessageEvent {
+  id: string;
+  data: string | object;
+}
+
+/** Identifies one stream. */
+export interface SseStreamAddress {
+  sessionId: string;
+  streamId: string;
+}
+
+/** Arguments of {@link SseEventStore.createStream}. */
+export interface SseCreateStreamOptions extends SseStreamAddress {
+  /** Defaults to {@link SseEventStreamMode.Streaming}. */
+  mode?: SseEventStreamMode;
+}
+
+/** Options of {@link SseEventStore.getStreamReader}. */
+export interface SseGetStreamReaderOptions {
+  /** When given, an id that belongs to another session gives `null`. */
+  sessionId?: string;
+}
+
+/** Appends events to one stream. One open writer per stream and process. */
+export interface SseEventStreamWriter extends AsyncDisposable {
+  readonly sessionId: string;
+  readonly streamId: string;
+  /**
+   * Stores the event and resolves with it, `id` assigned, once the cache has it.
+   * Rejects with `SseEventPersistenceError` when the cache did not acknowledge it.
+   */
+  write<T extends SseEventInput>(event: T): Promise<T & { id: string }>;
+  /** Switches the stream's mode; waiting streaming readers end when it becomes polling. */
+  setMode(mode: SseEventStreamMode): Promise<void>;
+  /** Marks the stream completed (idempotent); readers end after the last event. */
+  complete(): Promise<void>;
+}
+
+/** Reads one stream from a position. */
+export interface SseEventStreamReader {
+  readonly sessionId: string;
+  readonly streamId: string;
+  /**
+   * Events after the reader's position: a cold Observable that an `@Sse()` handler can return.
+   * Streaming mode: stored events, then new ones, completing when the writer completes or the
+   * stream switches to polling. Polling mode: what is stored now, then complete.
+   * Unsubscribing stops all work for this reader.
+   */
+  events(): Observable<SseStoredEvent>;
+}

@@ -1,0 +1,39 @@
+import { encodeIdPart } from '../event-id/event-id.codec';
+import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import { STORAGE_FORMAT_VERSION } from '../sse-event-store.constants';
+
+/**
+ * Cache keys. Ids are base64url-encoded, so any characters are safe and two different
+ * (session, stream) pairs never share a key; the session part is a Redis Cluster hash tag, so
+ * every key of a session lives in one slot.
+ */
+export class CacheKeys {
+  private readonly root: string;
+
+  constructor(keyPrefix: string) {
+    this.root = `${keyPrefix}:${STORAGE_FORMAT_VERSION}:`;
+  }
+
+  private session(sessionId: string): string {
+    return `${this.root}{${encodeIdPart(sessionId)}}:`;
+  }
+
+  /** Prefix of the event keys of a stream; the sequence follows. */
+  eventPrefix(address: SseStreamAddress): string {
+    return `${this.session(address.sessionId)}e:${encodeIdPart(address.streamId)}:`;
+  }
+
+  metadata(address: SseStreamAddress): string {
+    return `${this.session(address.sessionId)}m:${encodeIdPart(address.streamId)}`;
+  }
+
+  /** The session's list of stream ids. */
+  sessionIndex(sessionId: string): string {
+    return `${this.session(sessionId)}i`;
+  }
+
+  /** Present once the session was deleted. */
+  sessionTombstone(sessionId: string): string {
+    return `${this.session(sessionId)}d`;
+  }
+}

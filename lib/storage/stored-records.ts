@@ -1,0 +1,59 @@
+import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+import type { StoredEventRecord, StreamSnapshot } from './stream-storage.interface';
+
+/** Stored metadata; short field names keep every write small. */
+export interface StoredMetadata {
+  /** mode */ m: SseEventStreamMode;
+  /** completed */ c: boolean;
+  /** first retained sequence */ f: number;
+  /** last stored sequence */ l: number;
+  /** written at (ms epoch): the absolute expiry counts from here */ w: number;
+  /** refreshed at (ms epoch), when a reader extended the sliding window */ a?: number;
+}
+
+/** Stored event; `w`/`a` as in {@link StoredMetadata}. */
+export interface StoredEvent {
+  d: unknown;
+  t?: string;
+  r?: number;
+  w: number;
+  a?: number;
+}
+
+export function toSnapshot(metadata: StoredMetadata): StreamSnapshot {
+  return { mode: metadata.m, completed: metadata.c, firstSequence: metadata.f, lastSequence: metadata.l };
+}
+
+export function toEventRecord(event: StoredEvent): StoredEventRecord {
+  const record: StoredEventRecord = { data: event.d };
+  if (event.t !== undefined) record.type = event.t;
+  if (event.r !== undefined) record.retry = event.r;
+  return record;
+}
+
+/** Parses a stored JSON value; anything unreadable counts as missing rather than crashing a reader. */
+export function parseStored<T extends object>(raw: unknown): T | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === 'object' && value !== null ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Serialises an event for storage; throws a `TypeError` (from JSON) for values JSON cannot hold. */
+export function encodeEvent(data: unknown, type: string | undefined, retry: number | undefined, writtenAt: number): string {
+  const event: StoredEvent = { d: data === undefined ? null : data, w: writtenAt };
+  if (type !== undefined) event.t = type;
+  if (retry !== undefined) event.r = retry;
+  return JSON.stringify(event);
+}
+
+/**
+ * TTL for a key written or refreshed now: the sliding window, cut at the absolute limit that
+ * counts from `writtenAt`. Zero or less means the key is due to expire.
+ */
+export function slidingTtl(writtenAt: number, sliding: number, absolute: number, now: number): number {
+  return Math.min(sliding, writtenAt + absolute - now);
+}

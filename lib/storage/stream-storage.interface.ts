@@ -1,0 +1,69 @@
+import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+
+/** A stream's state as readers see it. */
+export interface StreamSnapshot {
+  mode: SseEventStreamMode;
+  completed: boolean;
+  /** Oldest sequence still retained (1 until the retention cap trims). */
+  firstSequence: number;
+  /** Newest sequence whose event is stored (0 for an empty stream). */
+  lastSequence: number;
+}
+
+/** An event as stored, decoded. */
+export interface StoredEventRecord {
+  data: unknown;
+  type?: string;
+  retry?: number;
+}
+
+/** What one read returns: the stream's state and the events from the requested sequence on. */
+export type StreamReadResult =
+  | { status: 'missing' }
+  | { status: 'deleted' }
+  | {
+      status: 'found';
+      snapshot: StreamSnapshot;
+      /**
+       * Events `fromSequence, fromSequence + 1, ...`, never past `snapshot.lastSequence`;
+       * `undefined` where an event that should be there is gone.
+       */
+      events: (StoredEventRecord | undefined)[];
+    };
+
+/** The write side of one stream, owned by one writer; calls are never concurrent. */
+export interface StreamAppender {
+  /**
+   * Stores the events (already serialised) as the next sequences of the stream and resolves
+   * with the first sequence assigned. All or nothing from the caller's point of view: on a
+   * rejection no reader can have seen any of them.
+   */
+  append(payloads: readonly string[]): Promise<number>;
+  /** Persists a mode change or completion. */
+  update(change: { mode?: SseEventStreamMode; completed?: boolean }): Promise<void>;
+  /** Releases timers; the appender is not used afterwards. */
+  close(): void;
+}
+
+/**
+ * The storage layer under the store. The generic implementation runs on any cache-manager
+ * cache; a backend-native one (for example Redis) can replace it without touching writers,
+ * readers or the public API.
+ */
+export abstract class StreamStorage {
+  /**
+   * Registers the stream in its session and returns its appender, continuing after any events
+   * already stored. Rejects with `SseSessionDeletedError` for a deleted session.
+   */
+  abstract openStream(address: SseStreamAddress, mode: SseEventStreamMode): Promise<StreamAppender>;
+
+  /** Reads the state and up to `count` events from `fromSequence`, in one round trip where the backend allows. */
+  abstract read(address: SseStreamAddress, fromSequence: number, count: number): Promise<StreamReadResult>;
+
+  /** Removes every stream of the session and makes its ids unresumable. Resolves with the number of streams removed. */
+  abstract deleteSession(sessionId: string): Promise<number>;
+
+  /** True when no other process can write to this storage, so in-process wake-ups reach every reader. */
+  abstract readonly isProcessLocal: boolean;
+}

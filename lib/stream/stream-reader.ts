@@ -1,0 +1,101 @@
+import { Observable, type Subscriber } from 'rxjs';
+import { SseHistoryExpiredError } from '../errors/sse-history-expired.error';
+import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
+import type { SseEventStreamReader, SseStoredEvent, SseStreamAddress } from '../interfaces/sse-event.interface';
+import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+import type { StoredEventRecord, StreamStorage } from '../storage/stream-storage.interface';
+import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
+import { ChangeSignal } from './change-signal';
+
+/** Events read speculatively per round trip once a reader has caught up (new events come a few at a time). */
+const LIVE_READ_SIZE = 16;
+
+export interface StreamReaderSettings {
+  /** Events read per round trip while replaying. */
+  pageSize: number;
+  /** Polling interval, or `undefined` when wake-ups reach this reader from every writer. */
+  pollingInterval: number | undefined;
+  /** Aborted when the application shuts down: readers then complete. */
+  shutdown: AbortSignal;
+}
+
+/** Reads one stream after a position; every subscription to `events()` is an independent read. */
+export class StreamReader implements SseEventStreamReader {
+  readonly sessionId: string;
+  readonly streamId: string;
+
+  constructor(
+    private readonly address: SseStreamAddress,
+    private readonly idPrefix: string,
+    /** The last sequence the client has; reading starts after it. */
+    private readonly afterSequence: number,
+    private readonly storage: StreamStorage,
+    private readonly wakeup: StreamWakeup,
+    private readonly settings: StreamReaderSettings,
+  ) {
+    this.sessionId = address.sessionId;
+    this.streamId = address.streamId;
+  }
+
+  events(): Observable<SseStoredEvent> {
+    return new Observable<SseStoredEvent>((subscriber) => {
+      const changes = new ChangeSignal();
+      // Subscribed before the first read, so a write between that read and the wait is not missed.
+      const unsubscribe = this.wakeup.subscribe(this.address, () => changes.notify());
+      const onShutdown = (): void => subscriber.complete();
+      this.settings.shutdown.addEventListener('abort', onShutdown);
+      if (this.settings.shutdown.aborted) subscriber.complete();
+      else this.pump(subscriber, changes).catch((error: unknown) => subscriber.error(error));
+      return () => {
+        unsubscribe();
+        this.settings.shutdown.removeEventListener('abort', onShutdown);
+        changes.notify(); // ends a pending wait; the pump sees the subscriber closed and stops
+      };
+    });
+  }
+
+  private async pump(subscriber: Subscriber<SseStoredEvent>, changes: ChangeSignal): Promise<void> {
+    let cursor = this.afterSequence;
+    let caughtUp = false;
+    while (!subscriber.closed) {
+      changes.reset();
+      const result = await this.storage.read(this.address, cursor + 1, caughtUp ? LIVE_READ_SIZE : this.settings.pageSize);
+      if (subscriber.closed) return;
+      if (result.status === 'deleted') throw new SseSessionDeletedError(this.sessionId);
+      if (result.status === 'missing') throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1);
+      const { snapshot, events } = result;
+      if (cursor < snapshot.lastSequence && cursor + 1 < snapshot.firstSequence) {
+        throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
+      }
+      for (const record of events) {
+        if (!record) throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
+        cursor++;
+        subscriber.next(this.toMessage(record, cursor));
+        if (subscriber.closed) return;
+      }
+      caughtUp = cursor >= snapshot.lastSequence;
+      if (!caughtUp) {
+        // Let the consumer write what it got before the next page is read.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (snapshot.mode === SseEventStreamMode.Polling || snapshot.completed) {
+        subscriber.complete();
+        return;
+      }
+      await changes.wait(this.settings.pollingInterval);
+    }
+  }
+
+  private toMessage(record: StoredEventRecord, sequence: number): SseStoredEvent {
+    const { data } = record;
+    // Nest's SSE writer takes strings and objects; other JSON values go out as their JSON text.
+    const message: SseStoredEvent = {
+      id: this.idPrefix + sequence,
+      data: typeof data === 'string' || (typeof data === 'object' && data !== null) ? data : JSON.stringify(data),
+    };
+    if (record.type !== undefined) message.type = record.type;
+    if (record.retry !== undefined) message.retry = record.retry;
+    return message;
+  }
+}

@@ -1,0 +1,158 @@
+import { SseEventStoreError } from '../errors/sse-event-store.error';
+import { SseEventPersistenceError } from '../errors/sse-event-persistence.error';
+import { SseInvalidInputError } from '../errors/sse-invalid-input.error';
+import { SseStreamClosedError } from '../errors/sse-stream-closed.error';
+import type { SseEventInput, SseEventStreamWriter, SseStreamAddress } from '../interfaces/sse-event.interface';
+import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+import { encodeEvent } from '../storage/stored-records';
+import type { StreamAppender } from '../storage/stream-storage.interface';
+import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
+
+/** Largest number of events stored in one cache call. */
+const MAX_BATCH = 512;
+
+interface PendingOperation {
+  resolve(sequence: number): void;
+  reject(error: unknown): void;
+}
+interface PendingEvent extends PendingOperation {
+  kind: 'event';
+  payload: string;
+}
+interface PendingUpdate extends PendingOperation {
+  kind: 'update';
+  change: { mode?: SseEventStreamMode; completed?: boolean };
+}
+
+/**
+ * Writer of one stream. Operations are applied in call order, one cache call at a time;
+ * writes issued while another is in flight are stored together in the next batch, so
+ * concurrent writes cost less than one round trip each and get sequences 1..n without gaps.
+ */
+export class StreamWriter implements SseEventStreamWriter {
+  readonly sessionId: string;
+  readonly streamId: string;
+  private readonly queue: (PendingEvent | PendingUpdate)[] = [];
+  private draining = false;
+  /** Why the writer accepts nothing more, once it does not. */
+  private closedBy?: SseEventStoreError;
+  private completion?: Promise<void>;
+
+  constructor(
+    private readonly address: SseStreamAddress,
+    private readonly idPrefix: string,
+    private readonly appender: StreamAppender,
+    private readonly wakeup: StreamWakeup,
+    private readonly maxEventBytes: number,
+    /** Called once the writer is closed, so the store can accept a new writer for the stream. */
+    private readonly onClosed: () => void,
+  ) {
+    this.sessionId = address.sessionId;
+    this.streamId = address.streamId;
+  }
+
+  async write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
+    if (event === null || typeof event !== 'object') throw new SseInvalidInputError('An event must be an object with `data`.');
+    if (typeof event.id === 'string') return event as T & { id: string };
+    if (this.closedBy) throw this.closedBy;
+    const payload = this.encode(event);
+    const sequence = await this.enqueue({ kind: 'event', payload });
+    const { id: _ignored, ...rest } = event;
+    return { ...rest, id: this.idPrefix + sequence } as T & { id: string };
+  }
+
+  async setMode(mode: SseEventStreamMode): Promise<void> {
+    if (this.closedBy) throw this.closedBy;
+    await this.enqueue({ kind: 'update', change: { mode } });
+  }
+
+  complete(): Promise<void> {
+    if (!this.completion) {
+      this.closedBy ??= new SseStreamClosedError(this.sessionId, this.streamId);
+      this.completion = this.enqueue({ kind: 'update', change: { completed: true } }).then(
+        () => this.release(),
+        (error: unknown) => {
+          // Completion may be retried; the writer stays closed for writes.
+          this.completion = undefined;
+          throw error;
+        },
+      );
+    }
+    return this.completion;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.complete();
+  }
+
+  /** Closes the writer without storing anything more (its session was deleted); pending writes fail with `error`. */
+  terminate(error: SseEventStoreError): void {
+    this.closedBy = error;
+    for (const operation of this.queue.splice(0)) operation.reject(error);
+    this.release();
+  }
+
+  private release(): void {
+    this.appender.close();
+    this.onClosed();
+  }
+
+  private encode(event: SseEventInput): string {
+    if (event.type !== undefined && typeof event.type !== 'string') {
+      throw new SseInvalidInputError('An event `type` must be a string.');
+    }
+    if (event.retry !== undefined && !(Number.isSafeInteger(event.retry) && event.retry >= 0)) {
+      throw new SseInvalidInputError('An event `retry` must be a non-negative integer number of milliseconds.');
+    }
+    let payload: string;
+    try {
+      payload = encodeEvent(event.data, event.type, event.retry, Date.now());
+    } catch (error) {
+      throw new SseInvalidInputError(`The event data cannot be stored as JSON: ${String(error)}`, { cause: error });
+    }
+    if (Buffer.byteLength(payload) > this.maxEventBytes) {
+      throw new SseInvalidInputError(`The event is larger than the limit of ${this.maxEventBytes} bytes.`);
+    }
+    return payload;
+  }
+
+  private enqueue(operation: Omit<PendingEvent, keyof PendingOperation> | Omit<PendingUpdate, keyof PendingOperation>) {
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ ...operation, resolve, reject } as PendingEvent | PendingUpdate);
+      if (!this.draining) {
+        this.draining = true;
+        // Started a microtask later, so writes issued in the same tick share the first batch.
+        queueMicrotask(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        const first =
+          batch[0].kind === 'event'
+            ? await this.appender.append(batch.map((operation) => (operation as PendingEvent).payload))
+            : (await this.appender.update((batch[0] as PendingUpdate).change), 0);
+        this.wakeup.notify(this.address);
+        batch.forEach((operation, index) => operation.resolve(first + index));
+      } catch (error) {
+        const typed =
+          error instanceof SseEventStoreError
+            ? error
+            : new SseEventPersistenceError(`Writing to stream '${this.streamId}' failed.`, { cause: error });
+        for (const operation of batch) operation.reject(typed);
+      }
+    }
+    this.draining = false;
+  }
+
+  /** The next operations to send together: consecutive events, or one update. */
+  private takeBatch(): (PendingEvent | PendingUpdate)[] {
+    if (this.queue[0].kind === 'update') return this.queue.splice(0, 1);
+    let count = 1;
+    while (count < this.queue.length && count < MAX_BATCH && this.queue[count].kind === 'event') count++;
+    return this.queue.splice(0, count);
+  }
+}

@@ -1,0 +1,26 @@
+import { type Cache, createCache } from 'cache-manager';
+import { DefaultSseEventStore } from '../default-sse-event-store';
+import type { SseEventStoreModuleOptions } from '../interfaces/sse-event-store-options.interface';
+import type { SseEventStore } from '../sse-event-store';
+import { resolveSseEventStoreOptions } from '../sse-event-store-options';
+import { CacheStreamStorage } from '../storage/cache-stream-storage';
+import { LocalStreamWakeup } from '../wakeup/local-stream-wakeup';
+
+/** A store built without Nest's container, and the cache it runs on. */
+export interface StandaloneSseEventStore {
+  store: SseEventStore;
+  cache: Cache;
+  /** Ends the store's readers, as application shutdown would. */
+  close(): void;
+}
+
+/**
+ * Builds a real store outside a Nest module: on `options.cache`, or on a fresh in-memory cache.
+ * For unit tests and scripts; applications use `SseEventStoreModule`.
+ */
+export function createSseEventStore(options: SseEventStoreModuleOptions = {}): StandaloneSseEventStore {
+  const resolved = resolveSseEventStoreOptions(options);
+  const cache = options.cache ?? createCache();
+  const store = new DefaultSseEventStore(new CacheStreamStorage(cache, resolved), new LocalStreamWakeup(), resolved);
+  return { store, cache, close: () => store.onModuleDestroy() };
+}

@@ -1,0 +1,1 @@
+export * from './create-sse-event-store';

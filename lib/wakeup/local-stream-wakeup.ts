@@ -1,0 +1,37 @@
+import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import { StreamWakeup } from './stream-wakeup.interface';
+
+type Listeners = Set<() => void>;
+
+/** Wake-ups within this process: waiting readers by session, then by stream. */
+export class LocalStreamWakeup extends StreamWakeup {
+  readonly reachesOtherProcesses = false;
+  private readonly sessions = new Map<string, Map<string, Listeners>>();
+
+  subscribe({ sessionId, streamId }: SseStreamAddress, listener: () => void): () => void {
+    let streams = this.sessions.get(sessionId);
+    if (!streams) this.sessions.set(sessionId, (streams = new Map()));
+    let listeners = streams.get(streamId);
+    if (!listeners) streams.set(streamId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size > 0) return;
+      streams.delete(streamId);
+      if (streams.size === 0) this.sessions.delete(sessionId);
+    };
+  }
+
+  notify({ sessionId, streamId }: SseStreamAddress): void {
+    wake(this.sessions.get(sessionId)?.get(streamId));
+  }
+
+  notifySession(sessionId: string): void {
+    for (const listeners of this.sessions.get(sessionId)?.values() ?? []) wake(listeners);
+  }
+}
+
+function wake(listeners: Listeners | undefined): void {
+  // Copied: a listener may unsubscribe while being called.
+  for (const listener of [...(listeners ?? [])]) listener();
+}
