@@ -1,0 +1,20 @@
+// Runs every compiled test file (build/test/**/*.test.js) with Node's test runner.
+// Files run one at a time: the suites share the machine's Redis and a 2-core CPU.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('../build/test/', import.meta.url).pathname;
+const filter = process.argv[2];
+const files = readdirSync(root, { recursive: true })
+  .filter((file) => file.endsWith('.test.js') && (!filter || file.includes(filter)))
+  .map((file) => join(root, file))
+  .sort();
+if (files.length === 0) {
+  console.error(`No test files under ${root}${filter ? ` matching '${filter}'` : ''}.`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);
