@@ -90,10 +90,10 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
   }
 
   private reader(address: SseStreamAddress, afterSequence: number): StreamReader {
-    const pushReachesAll = this.storage.isProcessLocal || this.wakeup.reachesOtherProcesses;
     return new StreamReader(address, this.ids.streamPrefix(address), afterSequence, this.storage, this.wakeup, {
       pageSize: this.options.replayPageSize,
-      pollingInterval: pushReachesAll ? undefined : this.options.pollingInterval,
+      pollingInterval: () =>
+        this.storage.isProcessLocal || this.wakeup.reachesOtherProcesses ? undefined : this.options.pollingInterval,
       shutdown: this.shutdown.signal,
     });
   }

@@ -20,7 +20,7 @@ const POSITIVE_INTEGER_OPTIONS = [
 
 /** Fills in the defaults and rejects nonsense up front, so misconfiguration fails at start-up. */
 export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions = {}): ResolvedSseEventStoreOptions {
-  const { cache: _cache, ...rest } = options;
+  const { cache: _cache, redis: _redis, ...rest } = options;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   const resolved: ResolvedSseEventStoreOptions = { ...DEFAULT_SSE_EVENT_STORE_OPTIONS, ...defined };
   for (const name of POSITIVE_INTEGER_OPTIONS) {

@@ -17,7 +17,7 @@ import { SSE_EVENT_STORE_MODULE_OPTIONS } from './sse-event-store.module-definit
 import { resolveSseEventStoreOptions } from './sse-event-store-options';
 import { CacheStreamStorage } from './storage/cache-stream-storage';
 import type { StreamStorage } from './storage/stream-storage.interface';
-import { LocalStreamWakeup } from './wakeup/local-stream-wakeup';
+import { createStreamWakeup } from './wakeup/create-stream-wakeup';
 import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
 
 /** The options with their defaults; invalid options fail the application's start. */
@@ -49,7 +49,9 @@ export const storageProvider: Provider = {
 
 export const wakeupProvider: Provider = {
   provide: SSE_STREAM_WAKEUP,
-  useFactory: () => new LocalStreamWakeup(),
+  useFactory: (cache: Cache, moduleOptions: SseEventStoreModuleOptions, options: ResolvedSseEventStoreOptions) =>
+    createStreamWakeup(cache, moduleOptions.redis, options),
+  inject: [SSE_EVENT_STORE_CACHE, SSE_EVENT_STORE_MODULE_OPTIONS, SSE_EVENT_STORE_RESOLVED_OPTIONS],
 };
 
 export const storeProvider: Provider = {

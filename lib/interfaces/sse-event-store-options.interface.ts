@@ -1,4 +1,5 @@
 import type { Cache } from 'cache-manager';
+import type { RedisPubSubClient } from '../wakeup/redis-pub-sub-client.interface';
 
 /**
  * Options of {@link SseEventStoreModule}. All durations are in milliseconds.
@@ -14,6 +15,12 @@ export interface SseEventStoreModuleOptions {
    * an in-memory cache of its own and says so once in the log.
    */
   cache?: Cache;
+  /**
+   * Redis client for waking readers in other instances through pub/sub (a subscriber connection
+   * is duplicated from it). Default: the client behind the cache's `@keyv/redis` store, if any.
+   * `false` turns pub/sub off: readers in other instances then poll every `pollingInterval`.
+   */
+  redis?: RedisPubSubClient | false;
   /** First part of every cache key; the storage format version follows it. Default `'sse'` (keys `sse:v1:...`). */
   keyPrefix?: string;
   /** An event expires this long after it was last written or read. Default 30 minutes. */
@@ -41,4 +48,4 @@ export interface SseEventStoreModuleOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedSseEventStoreOptions = Required<Omit<SseEventStoreModuleOptions, 'cache'>>;
+export type ResolvedSseEventStoreOptions = Required<Omit<SseEventStoreModuleOptions, 'cache' | 'redis'>>;

@@ -53,6 +53,25 @@ export interface SseEventStreamWriter extends AsyncDisposable {
   complete(): Promise<void>;
 }
 
+/**
+ * Where a reader's events are written: the HTTP response (Express `res`, Fastify `reply.raw`).
+ * A reader given one reads the next page of history only once the response has drained.
+ */
+export interface SseFlowControl {
+  readonly writableNeedDrain: boolean;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+/** Options of {@link SseEventStreamReader.events}. */
+export interface SseReadOptions {
+  /**
+   * Backpressure: the response the events go to. Without it a slow client still never makes
+   * the reader hold more than one page, but Nest buffers what was emitted until it is written.
+   */
+  flowControl?: SseFlowControl;
+}
+
 /** Reads one stream from a position. */
 export interface SseEventStreamReader {
   readonly sessionId: string;
@@ -61,7 +80,7 @@ export interface SseEventStreamReader {
    * Events after the reader's position: a cold Observable that an `@Sse()` handler can return.
    * Streaming mode: stored events, then new ones, completing when the writer completes or the
    * stream switches to polling. Polling mode: what is stored now, then complete.
-   * Unsubscribing stops all work for this reader.
+   * Unsubscribing stops all work for this reader. History is read a page per round trip.
    */
-  events(): Observable<SseStoredEvent>;
+  events(options?: SseReadOptions): Observable<SseStoredEvent>;
 }

@@ -32,6 +32,16 @@ export class CacheKeys {
     return `${this.session(sessionId)}i`;
   }
 
+  /** Pub/sub channel that wakes the readers of a stream. */
+  streamChannel(address: SseStreamAddress): string {
+    return `${this.session(address.sessionId)}w:${encodeIdPart(address.streamId)}`;
+  }
+
+  /** Pub/sub channel that wakes every reader of a session (when it is deleted). */
+  sessionChannel(sessionId: string): string {
+    return `${this.session(sessionId)}w`;
+  }
+
   /** Present once the session was deleted. */
   sessionTombstone(sessionId: string): string {
     return `${this.session(sessionId)}d`;

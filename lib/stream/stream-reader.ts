@@ -1,7 +1,13 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { SseHistoryExpiredError } from '../errors/sse-history-expired.error';
 import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
-import type { SseEventStreamReader, SseStoredEvent, SseStreamAddress } from '../interfaces/sse-event.interface';
+import type {
+  SseEventStreamReader,
+  SseFlowControl,
+  SseReadOptions,
+  SseStoredEvent,
+  SseStreamAddress,
+} from '../interfaces/sse-event.interface';
 import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import type { StoredEventRecord, StreamStorage } from '../storage/stream-storage.interface';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
@@ -13,8 +19,8 @@ const LIVE_READ_SIZE = 16;
 export interface StreamReaderSettings {
   /** Events read per round trip while replaying. */
   pageSize: number;
-  /** Polling interval, or `undefined` when wake-ups reach this reader from every writer. */
-  pollingInterval: number | undefined;
+  /** The polling interval now, or `undefined` while wake-ups reach this reader from every writer. */
+  pollingInterval(): number | undefined;
   /** Aborted when the application shuts down: readers then complete. */
   shutdown: AbortSignal;
 }
@@ -37,7 +43,7 @@ export class StreamReader implements SseEventStreamReader {
     this.streamId = address.streamId;
   }
 
-  events(): Observable<SseStoredEvent> {
+  events(options: SseReadOptions = {}): Observable<SseStoredEvent> {
     return new Observable<SseStoredEvent>((subscriber) => {
       const changes = new ChangeSignal();
       // Subscribed before the first read, so a write between that read and the wait is not missed.
@@ -45,7 +51,7 @@ export class StreamReader implements SseEventStreamReader {
       const onShutdown = (): void => subscriber.complete();
       this.settings.shutdown.addEventListener('abort', onShutdown);
       if (this.settings.shutdown.aborted) subscriber.complete();
-      else this.pump(subscriber, changes).catch((error: unknown) => subscriber.error(error));
+      else this.pump(subscriber, changes, options.flowControl).catch((error: unknown) => subscriber.error(error));
       return () => {
         unsubscribe();
         this.settings.shutdown.removeEventListener('abort', onShutdown);
@@ -54,7 +60,11 @@ export class StreamReader implements SseEventStreamReader {
     });
   }
 
-  private async pump(subscriber: Subscriber<SseStoredEvent>, changes: ChangeSignal): Promise<void> {
+  private async pump(
+    subscriber: Subscriber<SseStoredEvent>,
+    changes: ChangeSignal,
+    flowControl: SseFlowControl | undefined,
+  ): Promise<void> {
     let cursor = this.afterSequence;
     let caughtUp = false;
     while (!subscriber.closed) {
@@ -77,13 +87,14 @@ export class StreamReader implements SseEventStreamReader {
       if (!caughtUp) {
         // Let the consumer write what it got before the next page is read.
         await new Promise((resolve) => setImmediate(resolve));
+        if (flowControl?.writableNeedDrain) await drained(flowControl);
         continue;
       }
       if (snapshot.mode === SseEventStreamMode.Polling || snapshot.completed) {
         subscriber.complete();
         return;
       }
-      await changes.wait(this.settings.pollingInterval);
+      await changes.wait(this.settings.pollingInterval());
     }
   }
 
@@ -98,4 +109,17 @@ export class StreamReader implements SseEventStreamReader {
     if (record.retry !== undefined) message.retry = record.retry;
     return message;
   }
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(flowControl: SseFlowControl): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      flowControl.off('drain', done);
+      flowControl.off('close', done);
+      resolve();
+    };
+    flowControl.once('drain', done);
+    flowControl.once('close', done);
+  });
 }

@@ -1,10 +1,11 @@
+import type { OnModuleDestroy } from '@nestjs/common';
 import { type Cache, createCache } from 'cache-manager';
 import { DefaultSseEventStore } from '../default-sse-event-store';
 import type { SseEventStoreModuleOptions } from '../interfaces/sse-event-store-options.interface';
 import type { SseEventStore } from '../sse-event-store';
 import { resolveSseEventStoreOptions } from '../sse-event-store-options';
 import { CacheStreamStorage } from '../storage/cache-stream-storage';
-import { LocalStreamWakeup } from '../wakeup/local-stream-wakeup';
+import { createStreamWakeup } from '../wakeup/create-stream-wakeup';
 
 /** A store built without Nest's container, and the cache it runs on. */
 export interface StandaloneSseEventStore {
@@ -21,6 +22,14 @@ export interface StandaloneSseEventStore {
 export function createSseEventStore(options: SseEventStoreModuleOptions = {}): StandaloneSseEventStore {
   const resolved = resolveSseEventStoreOptions(options);
   const cache = options.cache ?? createCache();
-  const store = new DefaultSseEventStore(new CacheStreamStorage(cache, resolved), new LocalStreamWakeup(), resolved);
-  return { store, cache, close: () => store.onModuleDestroy() };
+  const wakeup = createStreamWakeup(cache, options.redis, resolved);
+  const store = new DefaultSseEventStore(new CacheStreamStorage(cache, resolved), wakeup, resolved);
+  return {
+    store,
+    cache,
+    close: () => {
+      store.onModuleDestroy();
+      (wakeup as Partial<OnModuleDestroy>).onModuleDestroy?.();
+    },
+  };
 }

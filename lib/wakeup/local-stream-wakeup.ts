@@ -29,6 +29,11 @@ export class LocalStreamWakeup extends StreamWakeup {
   notifySession(sessionId: string): void {
     for (const listeners of this.sessions.get(sessionId)?.values() ?? []) wake(listeners);
   }
+
+  /** Wakes every waiting reader of the process (when the way they are woken changes). */
+  notifyAll(): void {
+    for (const sessionId of [...this.sessions.keys()]) this.notifySession(sessionId);
+  }
 }
 
 function wake(listeners: Listeners | undefined): void {

@@ -1,0 +1,134 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import type { CacheKeys } from '../storage/cache-keys';
+import { LocalStreamWakeup } from './local-stream-wakeup';
+import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
+import { StreamWakeup } from './stream-wakeup.interface';
+
+/**
+ * Wake-ups across instances through Redis pub/sub: one subscriber connection per process,
+ * duplicated from the given client (so it has the cache's connection settings), shared by all
+ * readers. A channel is subscribed while a reader of this process waits on it.
+ *
+ * While the subscriber is not connected, `reachesOtherProcesses` is false, so readers poll;
+ * every change of that state wakes all readers, so none waits with the wrong strategy, and on
+ * recovery each re-reads what it may have missed.
+ */
+export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
+  private readonly logger = new Logger('SseEventStore');
+  private readonly local = new LocalStreamWakeup();
+  /** Identifies this process's own messages, which it has already delivered locally. */
+  private readonly origin = randomUUID();
+  private readonly channels = new Map<string, { address: SseStreamAddress | string; readers: number }>();
+  private subscriber?: RedisPubSubClient;
+  private connected = false;
+  private lostLogged = false;
+  private closed = false;
+
+  constructor(
+    private readonly publisher: RedisPubSubClient,
+    private readonly keys: CacheKeys,
+  ) {
+    super();
+  }
+
+  get reachesOtherProcesses(): boolean {
+    return this.connected;
+  }
+
+  subscribe(address: SseStreamAddress, listener: () => void): () => void {
+    const unsubscribeLocal = this.local.subscribe(address, listener);
+    const streamChannel = this.keys.streamChannel(address);
+    const sessionChannel = this.keys.sessionChannel(address.sessionId);
+    this.retain(streamChannel, address);
+    this.retain(sessionChannel, address.sessionId);
+    return () => {
+      unsubscribeLocal();
+      this.release(streamChannel);
+      this.release(sessionChannel);
+    };
+  }
+
+  notify(address: SseStreamAddress): void {
+    this.local.notify(address);
+    this.publish(this.keys.streamChannel(address));
+  }
+
+  notifySession(sessionId: string): void {
+    this.local.notifySession(sessionId);
+    this.publish(this.keys.sessionChannel(sessionId));
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    this.connected = false;
+    this.subscriber?.destroy();
+  }
+
+  private publish(channel: string): void {
+    this.publisher.publish(channel, this.origin).catch((error: unknown) => {
+      this.logger.debug(`A wake-up could not be published: ${String(error)}`);
+    });
+  }
+
+  private retain(channel: string, address: SseStreamAddress | string): void {
+    const entry = this.channels.get(channel);
+    if (entry) {
+      entry.readers++;
+      return;
+    }
+    this.channels.set(channel, { address, readers: 1 });
+    const subscriber = this.ensureSubscriber();
+    subscriber
+      .subscribe(channel, (message) => this.deliver(channel, message))
+      // Once the channel is live, the reader re-checks: a write between its first read and
+      // this moment reached nobody.
+      .then(() => this.deliver(channel, undefined))
+      .catch((error: unknown) => this.logger.debug(`Subscribing to a wake-up channel failed: ${String(error)}`));
+  }
+
+  private release(channel: string): void {
+    const entry = this.channels.get(channel);
+    if (!entry || --entry.readers > 0) return;
+    this.channels.delete(channel);
+    this.subscriber?.unsubscribe(channel).catch(() => undefined);
+  }
+
+  private deliver(channel: string, message: string | undefined): void {
+    if (message === this.origin) return;
+    const entry = this.channels.get(channel);
+    if (!entry) return;
+    if (typeof entry.address === 'string') this.local.notifySession(entry.address);
+    else this.local.notify(entry.address);
+  }
+
+  private ensureSubscriber(): RedisPubSubClient {
+    if (this.subscriber) return this.subscriber;
+    const subscriber = this.publisher.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('ready', () => this.setConnected(true));
+    subscriber.on('end', () => this.setConnected(false));
+    subscriber.on('reconnecting', () => this.setConnected(false));
+    subscriber.on('error', (error: unknown) => {
+      this.logger.debug(`Wake-up subscriber: ${String(error)}`);
+      if (!subscriber.isReady) this.setConnected(false);
+    });
+    subscriber.connect().catch((error: unknown) => this.logger.debug(`Wake-up subscriber could not connect: ${String(error)}`));
+    return subscriber;
+  }
+
+  private setConnected(connected: boolean): void {
+    if (this.closed || connected === this.connected) return;
+    this.connected = connected;
+    if (!connected && !this.lostLogged) {
+      this.lostLogged = true;
+      this.logger.warn('Redis pub/sub connection lost: readers poll for new events until it is back.');
+    } else if (connected && this.lostLogged) {
+      this.lostLogged = false;
+      this.logger.log('Redis pub/sub connection restored: readers are woken by pushes again.');
+    }
+    // Readers re-read (catching up on anything missed) and wait with the strategy that fits now.
+    this.local.notifyAll();
+  }
+}
