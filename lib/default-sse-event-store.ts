@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { SseHistoryExpiredError } from './errors/sse-history-expired.error';
 import { SseInvalidInputError } from './errors/sse-invalid-input.error';
@@ -33,11 +34,14 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
   ) {
     super();
     this.ids = new EventIdCodec(options.maxIdLength);
+    // Every open reader listens for shutdown: thousands of listeners are expected, not a leak.
+    setMaxListeners(0, this.shutdown.signal);
   }
 
-  async createStream({ sessionId, streamId, mode = SseEventStreamMode.Streaming }: SseCreateStreamOptions): Promise<SseEventStreamWriter> {
+  async createStream(options: SseCreateStreamOptions): Promise<SseEventStreamWriter> {
+    this.assertAddress(options);
+    const { sessionId, streamId, mode = SseEventStreamMode.Streaming } = options;
     const address = { sessionId, streamId };
-    this.assertAddress(address);
     if (!Object.values(SseEventStreamMode).includes(mode)) throw new SseInvalidInputError(`Unknown stream mode '${String(mode)}'.`);
     const release = this.writers.reserve(address);
     try {

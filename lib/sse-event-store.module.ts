@@ -1,6 +1,6 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { SseEventStore } from './sse-event-store';
-import { ConfigurableSseEventStoreModule } from './sse-event-store.module-definition';
+import { ConfigurableSseEventStoreModule, SSE_EVENT_STORE_OPTIONS_TYPE } from './sse-event-store.module-definition';
 import { sseEventStoreProviders } from './sse-event-store.providers';
 
 /**
@@ -18,4 +18,9 @@ import { sseEventStoreProviders } from './sse-event-store.providers';
   providers: sseEventStoreProviders,
   exports: [SseEventStore],
 })
-export class SseEventStoreModule extends ConfigurableSseEventStoreModule {}
+export class SseEventStoreModule extends ConfigurableSseEventStoreModule {
+  /** Registers the store; every option has a default, so `forRoot()` is enough. */
+  static forRoot(options: typeof SSE_EVENT_STORE_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

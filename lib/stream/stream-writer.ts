@@ -37,6 +37,7 @@ export class StreamWriter implements SseEventStreamWriter {
   /** Why the writer accepts nothing more, once it does not. */
   private closedBy?: SseEventStoreError;
   private completion?: Promise<void>;
+  private terminated = false;
 
   constructor(
     private readonly address: SseStreamAddress,
@@ -67,6 +68,8 @@ export class StreamWriter implements SseEventStreamWriter {
   }
 
   complete(): Promise<void> {
+    // A writer closed by its session's deletion stores nothing more, not even its completion.
+    if (this.terminated) return Promise.reject(this.closedBy);
     if (!this.completion) {
       this.closedBy ??= new SseStreamClosedError(this.sessionId, this.streamId);
       this.completion = this.enqueue({ kind: 'update', change: { completed: true } }).then(
@@ -87,6 +90,7 @@ export class StreamWriter implements SseEventStreamWriter {
 
   /** Closes the writer without storing anything more (its session was deleted); pending writes fail with `error`. */
   terminate(error: SseEventStoreError): void {
+    this.terminated = true;
     this.closedBy = error;
     for (const operation of this.queue.splice(0)) operation.reject(error);
     this.release();

@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import { after, before, test } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { createClient } from '@redis/client';
+import type { Subscription } from 'rxjs';
+import type { SseStoredEvent } from '../../lib';
+import { createSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
+import { waitFor } from '../support/async';
+import { createTestCache, REDIS_URL, type TestCache, uniquePrefix } from '../support/caches';
+import { CapturingLogger } from '../support/capturing-logger';
+
+const logger = new CapturingLogger();
+const caches: TestCache[] = [];
+const stores: StandaloneSseEventStore[] = [];
+const admin = createClient({ url: REDIS_URL });
+
+before(async () => {
+  Logger.overrideLogger(logger);
+  await admin.connect();
+  caches.push(await createTestCache('redis'), await createTestCache('redis'));
+  const keyPrefix = uniquePrefix();
+  for (const { cache } of caches) stores.push(createSseEventStore({ cache, keyPrefix, pollingInterval: 100 }));
+});
+
+after(async () => {
+  Logger.overrideLogger(new Logger());
+  for (const store of stores) store.close();
+  for (const cache of caches) await cache.close();
+  await admin.quit();
+});
+
+const messages = (text: string) => logger.entries.filter((entry) => String(entry.message).includes(text));
+
+test('a dropped pub/sub connection degrades to polling and recovers, without losing or repeating an event', async () => {
+  const [writerSide, readerSide] = stores.map((entry) => entry.store);
+  const writer = await writerSide.createStream({ sessionId: 'fallback', streamId: 's' });
+  const reader = await readerSide.getStreamReaderFromStart({ sessionId: 'fallback', streamId: 's' });
+  assert.ok(reader);
+  const received: SseStoredEvent[] = [];
+  let completed = false;
+  const subscription: Subscription = reader.events().subscribe({
+    next: (event) => received.push(event),
+    complete: () => (completed = true),
+  });
+  try {
+    await writer.write({ data: { n: 1 } });
+    await waitFor(() => received.length === 1, 'the first event');
+
+    // Drop every subscriber connection on the server; node-redis reconnects on its own.
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    await waitFor(() => messages('pub/sub connection lost').length > 0, 'the loss to be noticed');
+    for (let n = 2; n <= 10; n++) await writer.write({ data: { n } });
+    await waitFor(() => received.length === 10, 'the events written during the outage');
+    await waitFor(() => messages('pub/sub connection restored').length > 0, 'the connection to come back');
+    for (let n = 11; n <= 20; n++) await writer.write({ data: { n } });
+    await writer.complete();
+    await waitFor(() => completed, 'the stream to complete');
+
+    assert.deepEqual(
+      received.map((event) => (event.data as { n: number }).n),
+      Array.from({ length: 20 }, (_, index) => index + 1),
+    );
+    assert.equal(messages('pub/sub connection lost').length, 1, 'the loss is logged once');
+    assert.equal(messages('pub/sub connection restored').length, 1, 'the recovery is logged once');
+  } finally {
+    subscription.unsubscribe();
+  }
+});
