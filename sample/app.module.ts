@@ -1,0 +1,41 @@
+import KeyvRedis, { createKeyv } from '@keyv/redis';
+import { CacheModule } from '@nestjs/cache-manager';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { SseEventStoreModule } from '../lib';
+import { PageController } from './page.controller';
+import type { SampleConfig } from './sample-config';
+import { SseEventStoreErrorFilter } from './sse-event-store-error.filter';
+import { StreamWritersService } from './stream-writers.service';
+import { StreamsController } from './streams.controller';
+
+@Module({})
+export class AppModule {
+  /**
+   * Without a Redis URL no cache is registered, and SseEventStoreModule keeps events in an
+   * in-memory cache of its own (one instance). With one, every instance shares the streams.
+   */
+  static register(config: SampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []), SseEventStoreModule.forRoot()],
+      controllers: [PageController, StreamsController],
+      providers: [StreamWritersService, { provide: APP_FILTER, useClass: SseEventStoreErrorFilter }],
+    };
+  }
+}
+
+/** How long start-up waits for Redis before it fails. */
+const REDIS_CONNECTION_TIMEOUT = 5_000;
+
+/** The application's CACHE_MANAGER on Redis; start-up fails when Redis cannot be reached. */
+function sharedRedisCache(redisUrl: string): DynamicModule {
+  return CacheModule.registerAsync({
+    isGlobal: true,
+    useFactory: async () => {
+      const keyv = createKeyv(redisUrl, { connectionTimeout: REDIS_CONNECTION_TIMEOUT });
+      await (keyv.store as KeyvRedis<unknown>).getClient();
+      return { stores: [keyv] };
+    },
+  });
+}

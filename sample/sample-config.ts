@@ -1,0 +1,23 @@
+/** What the sample app reads from its environment. */
+export interface SampleConfig {
+  /** Port to listen on; 0 picks a free one (the log line tells which). */
+  port: number;
+  /** Redis (or Valkey) URL, redis:// or rediss://, shared by every instance; `undefined` keeps events in this process's memory. */
+  redisUrl?: string;
+}
+
+const DEFAULT_PORT = 3000;
+
+/** Reads `PORT` and `REDIS_URL`; rejects values that cannot work, so a typo fails at start-up. */
+export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
+  const rawPort = env.PORT?.trim();
+  const port = rawPort ? Number(rawPort) : DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`PORT must be an integer between 0 and 65535, got '${rawPort}'.`);
+  }
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new Error('REDIS_URL must be a redis:// or rediss:// URL.');
+  }
+  return { port, redisUrl };
+}

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+/** The compiled sample app, next to the compiled tests. */
+const SAMPLE_MAIN = path.join(__dirname, '../../sample/main.js');
+/** Start-up takes well under a second; this only turns a hang into a failure. */
+const START_TIMEOUT_MS = 30_000;
+/** How long `stop()` lets a SIGTERM work before it kills. */
+const STOP_GRACE_MS = 10_000;
+const MAX_OUTPUT_CHARS = 200_000;
+const LISTENING = /Listening on (http:\/\/localhost:(\d+))/;
+
+export interface SampleProcessOptions {
+  /** Port to listen on; 0 (default) lets the system pick a free one. */
+  port?: number;
+  /** Shares streams through this Redis; without it the sample keeps them in memory. */
+  redisUrl?: string;
+}
+
+export interface SampleExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Children still running, killed if the test process ends without stopping them. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** The sample app running as a child process (`node sample/main.js`), ready to take requests. */
+export class SampleProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    /** `http://localhost:<port>` */
+    readonly url: string,
+    readonly port: number,
+    /** Resolves when the process has exited. */
+    readonly exited: Promise<SampleExit>,
+    private readonly log: { text: string },
+  ) {}
+
+  /** Starts the sample and resolves once it listens; rejects (with its output) if it exits or hangs first. */
+  static start(options: SampleProcessOptions = {}): Promise<SampleProcess> {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(options.port ?? 0), NO_COLOR: '1' };
+    delete env.REDIS_URL;
+    delete env.FORCE_COLOR;
+    if (options.redisUrl !== undefined) env.REDIS_URL = options.redisUrl;
+    const child = spawn(process.execPath, [SAMPLE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    const log = { text: '' };
+    const exited = new Promise<SampleExit>((resolve) => {
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal });
+      });
+    });
+    return new Promise<SampleProcess>((resolve, reject) => {
+      let settled = false;
+      const fail = (reason: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new Error(`The sample app ${reason}. Its output:\n${log.text}`));
+      };
+      const timer = setTimeout(() => fail(`did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      const collect = (chunk: Buffer): void => {
+        log.text = (log.text + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS);
+        const listening = settled ? null : LISTENING.exec(log.text);
+        if (!listening) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(new SampleProcess(child, listening[1], Number(listening[2]), exited, log));
+      };
+      child.stdout!.on('data', collect);
+      child.stderr!.on('data', collect);
+      child.once('error', (error) => fail(`could not be started (${error.message})`));
+      void exited.then(({ code, signal }) => fail(`exited before listening (code ${code}, signal ${signal})`));
+    });
+  }
+
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string {
+    return this.log.text;
+  }
+
+  /** Sends the signal and resolves once the process has exited. */
+  async kill(signal: NodeJS.Signals): Promise<SampleExit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Stops the process: SIGTERM, then SIGKILL if it is still running after a grace period. Safe to call twice. */
+  async stop(): Promise<SampleExit> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
+    this.child.kill('SIGTERM');
+    const grace = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(grace);
+    }
+  }
+}
