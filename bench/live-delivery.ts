@@ -54,7 +54,7 @@ async function runWriter(job: WriterJob): Promise<void> {
     await sleep(job.gapMs);
   }
   await writer.complete();
-  close();
+  await close();
   await cache.disconnect();
   process.exit(0);
 }
@@ -100,7 +100,7 @@ async function measure(
   await done;
   await finished;
   subscription.unsubscribe();
-  close();
+  await close();
   latencies.sort((a, b) => a - b);
   return { label, p50: percentile(latencies, 50), p99: percentile(latencies, 99), events: latencies.length };
 }
@@ -122,7 +122,7 @@ async function idleReads(label: string, cache: Cache, options: { redis?: false }
   await sleep(seconds * 1_000);
   const reads = counted.counts.mget + counted.counts.get;
   for (const subscription of subscriptions) subscription.unsubscribe();
-  close();
+  await close();
   return { label, readsPerSecond: reads / seconds };
 }
 

@@ -48,7 +48,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
       const appender = await this.storage.openStream(address, mode);
       const writer = new StreamWriter(address, this.ids.streamPrefix(address), appender, this.wakeup, this.options.maxEventBytes, release);
       this.writers.attach(writer);
-      this.logger.debug(`Stream '${streamId}' opened (${mode}).`);
+      this.logger.verbose(`Stream '${streamId}' opened (${mode}).`);
       return writer;
     } catch (error) {
       release();

@@ -11,8 +11,8 @@ import { createStreamWakeup } from '../wakeup/create-stream-wakeup';
 export interface StandaloneSseEventStore {
   store: SseEventStore;
   cache: Cache;
-  /** Ends the store's readers, as application shutdown would. */
-  close(): void;
+  /** Ends the store's readers and closes its pub/sub connection, as application shutdown would. */
+  close(): Promise<void>;
 }
 
 /**
@@ -27,9 +27,9 @@ export function createSseEventStore(options: SseEventStoreModuleOptions = {}): S
   return {
     store,
     cache,
-    close: () => {
+    close: async () => {
       store.onModuleDestroy();
-      (wakeup as Partial<OnModuleDestroy>).onModuleDestroy?.();
+      await (wakeup as Partial<OnModuleDestroy>).onModuleDestroy?.();
     },
   };
 }

@@ -11,5 +11,6 @@ export interface RedisPubSubClient {
   unsubscribe(channel: string): Promise<unknown>;
   on(event: 'ready' | 'error' | 'end' | 'reconnecting', listener: (...args: unknown[]) => void): unknown;
   readonly isReady: boolean;
+  readonly isOpen: boolean;
   destroy(): void;
 }

@@ -6,6 +6,9 @@ import { LocalStreamWakeup } from './local-stream-wakeup';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
 import { StreamWakeup } from './stream-wakeup.interface';
 
+/** How long shutdown waits for a subscriber connection that is still being made. */
+const CLOSE_WAIT_MS = 2_000;
+
 /**
  * Wake-ups across instances through Redis pub/sub: one subscriber connection per process,
  * duplicated from the given client (so it has the cache's connection settings), shared by all
@@ -22,6 +25,7 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
   private readonly origin = randomUUID();
   private readonly channels = new Map<string, { address: SseStreamAddress | string; readers: number }>();
   private subscriber?: RedisPubSubClient;
+  private connecting?: Promise<unknown>;
   private connected = false;
   private lostLogged = false;
   private closed = false;
@@ -60,10 +64,17 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     this.publish(this.keys.sessionChannel(sessionId));
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.closed = true;
     this.connected = false;
-    this.subscriber?.destroy();
+    const subscriber = this.subscriber;
+    if (!subscriber) return;
+    // A client destroyed while it connects finishes connecting and keeps its socket: wait for
+    // the connection first (bounded, since it may never come while Redis is down).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.connecting, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
+    if (subscriber.isOpen) subscriber.destroy();
   }
 
   private publish(channel: string): void {
@@ -114,7 +125,9 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
       this.logger.debug(`Wake-up subscriber: ${String(error)}`);
       if (!subscriber.isReady) this.setConnected(false);
     });
-    subscriber.connect().catch((error: unknown) => this.logger.debug(`Wake-up subscriber could not connect: ${String(error)}`));
+    this.connecting = subscriber
+      .connect()
+      .catch((error: unknown) => this.logger.debug(`Wake-up subscriber could not connect: ${String(error)}`));
     return subscriber;
   }
 

@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 /** The Redis every Redis test talks to; CI starts one on 127.0.0.1:6379. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** How long a Redis test waits for the first connection before it fails. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+
 /** A cache a suite runs on, and how to let go of it. */
 export interface TestCache {
   cache: Cache;
@@ -19,7 +22,8 @@ export async function createTestCache(backend: CacheBackend, url = REDIS_URL): P
     const cache = createCache();
     return { cache, close: async () => undefined };
   }
-  const keyv = createKeyv(url);
+  // Without a connection timeout the client retries forever and a missing Redis hangs the suite.
+  const keyv = createKeyv(url, { connectionTimeout: REDIS_CONNECT_TIMEOUT_MS });
   const cache = createCache({ stores: [keyv] });
   // Fails fast when Redis is not there: the Redis suites are required, never skipped.
   await (keyv.store as KeyvRedis<unknown>).getClient();

@@ -9,6 +9,7 @@ import { RedisStreamWakeup } from '../../lib/wakeup/redis-stream-wakeup';
 /** A stand-in for a node-redis client: records calls and lets the test deliver messages and connection events. */
 class FakeRedisClient extends EventEmitter implements RedisPubSubClient {
   isReady = false;
+  isOpen = false;
   readonly published: [string, string][] = [];
   readonly subscriptions = new Map<string, (message: string, channel: string) => void>();
   readonly unsubscribed: string[] = [];
@@ -21,6 +22,7 @@ class FakeRedisClient extends EventEmitter implements RedisPubSubClient {
     return client;
   }
   async connect(): Promise<void> {
+    this.isOpen = true;
     // Like a real client: ready after a round trip, not during the call.
     await new Promise((resolve) => setImmediate(resolve));
     this.becomeReady();
@@ -68,7 +70,7 @@ test('one subscriber connection serves every reader of the process', async () =>
   await flush();
   assert.equal(publisher.duplicates.length, 1);
   off.forEach((unsubscribe) => unsubscribe());
-  wakeup.onModuleDestroy();
+  await wakeup.onModuleDestroy();
   assert.equal(publisher.duplicates[0].destroyed, true);
 });
 

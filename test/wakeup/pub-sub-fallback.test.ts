@@ -24,7 +24,7 @@ before(async () => {
 
 after(async () => {
   Logger.overrideLogger(new Logger());
-  for (const store of stores) store.close();
+  for (const store of stores) await store.close();
   for (const cache of caches) await cache.close();
   await admin.quit();
 });

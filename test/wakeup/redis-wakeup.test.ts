@@ -21,7 +21,7 @@ describe('cross-instance wake-ups through Redis pub/sub', () => {
   });
 
   after(async () => {
-    for (const store of stores) store.close();
+    for (const store of stores) await store.close();
     for (const cache of caches) await cache.close();
   });
 

@@ -1,0 +1,53 @@
+import { type DynamicModule, Module, type OnModuleDestroy } from '@nestjs/common';
+import { SseEventStore } from '../sse-event-store';
+import { createSseEventStore, type StandaloneSseEventStore } from './create-sse-event-store';
+import { RecordingSseEventStore } from './recording-sse-event-store';
+import type { SseEventStoreTestingModuleOptions } from './sse-event-store-testing-module-options.interface';
+
+/** Token of the real store under the recording one; released when the testing module closes. */
+const SSE_EVENT_STORE_TESTING_INNER_STORE = Symbol('SSE_EVENT_STORE_TESTING_INNER_STORE');
+
+/**
+ * Stands in for `SseEventStoreModule` in tests: a real store on a fresh in-memory cache,
+ * wrapped in a {@link RecordingSseEventStore}. Both `SseEventStore` and `RecordingSseEventStore`
+ * resolve to that one instance, so the code under test injects the store as usual and the test
+ * reads back what was written.
+ *
+ * ```ts
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [SseEventStoreTestingModule.forRoot({ isGlobal: true })],
+ *   providers: [NotificationsService],
+ * }).compile();
+ * const store = moduleRef.get(RecordingSseEventStore);
+ * ```
+ *
+ * Invalid options fail `compile()` with `SseEventStoreConfigurationError`, as in production.
+ * Closing the testing module (or application) ends the store's open readers.
+ */
+@Module({})
+export class SseEventStoreTestingModule {
+  /** A module providing `SseEventStore` and `RecordingSseEventStore` (one recording store on a real in-memory one). */
+  static forRoot(options: SseEventStoreTestingModuleOptions = {}): DynamicModule {
+    const { isGlobal = false, ...storeOptions } = options;
+    return {
+      module: SseEventStoreTestingModule,
+      global: isGlobal,
+      providers: [
+        {
+          provide: SSE_EVENT_STORE_TESTING_INNER_STORE,
+          useFactory: (): StandaloneSseEventStore & OnModuleDestroy => {
+            const standalone = createSseEventStore(storeOptions);
+            return { ...standalone, onModuleDestroy: () => standalone.close() };
+          },
+        },
+        {
+          provide: RecordingSseEventStore,
+          useFactory: (inner: StandaloneSseEventStore) => new RecordingSseEventStore(inner.store),
+          inject: [SSE_EVENT_STORE_TESTING_INNER_STORE],
+        },
+        { provide: SseEventStore, useExisting: RecordingSseEventStore },
+      ],
+      exports: [SseEventStore, RecordingSseEventStore],
+    };
+  }
+}
