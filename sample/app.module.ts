@@ -3,6 +3,8 @@ import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { SseEventStoreModule } from '../lib';
+import { McpController } from './mcp/mcp.controller';
+import { McpSessionsService } from './mcp/mcp-sessions.service';
 import { PageController } from './page.controller';
 import type { SampleConfig } from './sample-config';
 import { SseEventStoreErrorFilter } from './sse-event-store-error.filter';
@@ -14,13 +16,14 @@ export class AppModule {
   /**
    * Without a Redis URL no cache is registered, and SseEventStoreModule keeps events in an
    * in-memory cache of its own (one instance). With one, every instance shares the streams.
+   * The MCP endpoint (`/mcp`) keeps its events in the same store.
    */
   static register(config: SampleConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []), SseEventStoreModule.forRoot()],
-      controllers: [PageController, StreamsController],
-      providers: [StreamWritersService, { provide: APP_FILTER, useClass: SseEventStoreErrorFilter }],
+      controllers: [PageController, StreamsController, McpController],
+      providers: [StreamWritersService, McpSessionsService, { provide: APP_FILTER, useClass: SseEventStoreErrorFilter }],
     };
   }
 }

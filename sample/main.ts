@@ -20,6 +20,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(config.redisUrl ? 'Streams are shared through Redis.' : 'Streams are kept in this process (set REDIS_URL to share them).');
+  logger.log(`MCP Streamable HTTP endpoint: http://localhost:${port}/mcp`);
   logger.log(`Listening on http://localhost:${port}`);
 }
 

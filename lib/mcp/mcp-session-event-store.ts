@@ -1,0 +1,299 @@
+import { Logger } from '@nestjs/common';
+import { concatMap, lastValueFrom } from 'rxjs';
+import { SseHistoryExpiredError } from '../errors/sse-history-expired.error';
+import { SseInvalidInputError } from '../errors/sse-invalid-input.error';
+import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
+import type { SseEventStreamReader, SseEventStreamWriter } from '../interfaces/sse-event.interface';
+import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+import type { SseEventStore } from '../sse-event-store';
+import type {
+  McpEventId,
+  McpEventStore,
+  McpJsonRpcMessage,
+  McpReplayTarget,
+  McpStoredMessage,
+  McpStreamId,
+} from './mcp-event-store.interface';
+import { McpResumeRefusedError } from './mcp-resume-refused.error';
+
+/**
+ * The MCP session an {@link McpSessionEventStore} belongs to: the id itself, or a function that
+ * returns it once it is known (for example `() => transport.sessionId`).
+ */
+export type McpSessionIdSource = string | (() => string | undefined);
+
+/**
+ * A replay that finds writes of its stream still in flight waits for them and reads again, at most
+ * this many times in all, so that an event stored while the replay ran is not missed.
+ */
+const MAX_REPLAY_PASSES = 3;
+
+/** The writer of one SDK stream, while it is being opened or open. */
+interface WriterSlot {
+  readonly writer: Promise<SseEventStreamWriter>;
+}
+
+/**
+ * The event store of one MCP session, for the MCP TypeScript SDK's Streamable HTTP transport
+ * (`new StreamableHTTPServerTransport({ eventStore, ... })`), on top of {@link SseEventStore}.
+ * Create one per session and transport:
+ *
+ * ```ts
+ * const sessionId = randomUUID();
+ * const eventStore = new McpSessionEventStore(store, sessionId);
+ * const transport = new StreamableHTTPServerTransport({
+ *   sessionIdGenerator: () => sessionId,
+ *   eventStore,
+ *   retryInterval: 2_000,
+ * });
+ * transport.onclose = () => void eventStore.close(); // before server.connect(transport)
+ * ```
+ *
+ * **Session scope.** Every SDK stream becomes a stream of the store under this session
+ * (`{ sessionId, streamId }`), and the store's event ids encode both. An id is only resumed when it
+ * belongs to this session: an id of another session (even of its `_GET_stream`, which has the
+ * same name in every session) gets no stream id from `getStreamIdForEventId`, which the SDK
+ * answers with HTTP 400 before anything is replayed.
+ *
+ * **The session id** must be known when the first event is stored. In stateful mode the SDK
+ * generates it while handling `initialize`, before it stores anything, so either generate it
+ * yourself and hand it to both (`sessionIdGenerator: () => sessionId`, as above), or pass
+ * `() => transport.sessionId`. It is bound on first use and never changes afterwards.
+ * Stateless transports (no session id) cannot be resumed and are refused.
+ *
+ * **Streams.** The SDK stream ids (a random id per POST stream, `_GET_stream` for the standalone
+ * stream) are the store's stream ids. Streams are written in polling mode: a replay sends what
+ * is stored and ends, and the SDK then delivers new events live on the resumed connection. A POST
+ * stream's writer is completed once it stored a response; the standalone stream's stays open.
+ * Priming events (stored by the SDK as `{}`) get ids like any event and are never replayed.
+ *
+ * **Session end.** Call {@link close} when the session ends — the transport's `onclose`, which the
+ * SDK calls on DELETE and on `transport.close()`. It deletes the session's streams
+ * (`deleteStreamsForSession`); nothing of the session can be stored or resumed afterwards.
+ * Sessions that are abandoned without either expire with the store's retention settings.
+ *
+ * **Errors.** A store failure rejects `storeEvent` (the SDK then does not send the message, and
+ * reports the error through its `onerror`), and makes a resume fail with HTTP 500.
+ */
+export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
+  private readonly logger = new Logger(McpSessionEventStore.name);
+  private boundSessionId?: string;
+  /** Open writers, by SDK stream id. */
+  private readonly writers = new Map<McpStreamId, WriterSlot>();
+  /** Completions of retired writers; a new writer of the stream opens after it. */
+  private readonly completions = new Map<McpStreamId, Promise<void>>();
+  /** Writes not yet acknowledged, by SDK stream id. */
+  private readonly writesInFlight = new Map<McpStreamId, Set<Promise<unknown>>>();
+  /** The reader found by the last `getStreamIdForEventId`, which the SDK follows with a replay of the same id. */
+  private lastLookup?: { eventId: McpEventId; reader: SseEventStreamReader };
+  private closed = false;
+  private deletion?: Promise<void>;
+
+  /**
+   * @param store the store that keeps the events (the application's {@link SseEventStore}).
+   * @param sessionId the MCP session: its id, or a function that returns it once it is known.
+   */
+  constructor(
+    private readonly store: SseEventStore,
+    private readonly sessionIdSource: McpSessionIdSource,
+  ) {
+    if (typeof sessionIdSource !== 'string' && typeof sessionIdSource !== 'function') {
+      throw new SseInvalidInputError('An MCP session event store needs the session id, or a function that returns it.');
+    }
+  }
+
+  /** The MCP session id, once known. */
+  get sessionId(): string | undefined {
+    if (this.boundSessionId === undefined) {
+      const id = typeof this.sessionIdSource === 'function' ? this.sessionIdSource() : this.sessionIdSource;
+      if (typeof id === 'string' && id.length > 0) this.boundSessionId = id;
+    }
+    return this.boundSessionId;
+  }
+
+  /** True once {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Stores a message of one of the session's streams and resolves with its event id once the
+   * store acknowledged it. Messages of one stream get ids in call order.
+   */
+  async storeEvent(streamId: McpStreamId, message: McpStoredMessage): Promise<McpEventId> {
+    const sessionId = this.requireSessionId();
+    if (message === null || typeof message !== 'object') throw new SseInvalidInputError('An MCP message must be an object.');
+    for (;;) {
+      if (this.closed) throw new SseSessionDeletedError(sessionId);
+      const slot = this.writerSlot(sessionId, streamId);
+      const writer = await slot.writer;
+      // The slot was retired (a response was stored) or the session closed while this call waited.
+      if (this.writers.get(streamId) !== slot) continue;
+      const written = writer.write({ data: message });
+      this.track(streamId, written);
+      if (isResponse(message)) this.retire(streamId, writer, written);
+      const { id } = await written;
+      return id;
+    }
+  }
+
+  /**
+   * The SDK stream id of an event id of this session, or `undefined` (SDK: HTTP 400) when the id
+   * cannot be resumed here: not one of the store's ids, another session's, an unknown stream, a
+   * deleted session, or a position whose events expired.
+   */
+  async getStreamIdForEventId(eventId: McpEventId): Promise<McpStreamId | undefined> {
+    const reader = await this.lookup(eventId);
+    this.lastLookup = reader ? { eventId, reader } : undefined;
+    return reader?.streamId;
+  }
+
+  /**
+   * Sends every stored message of the stream after `lastEventId`, in order, and resolves with the
+   * stream id. Rejects with {@link McpResumeRefusedError}, sending nothing, for an id this session
+   * cannot resume (see {@link getStreamIdForEventId}).
+   */
+  async replayEventsAfter(lastEventId: McpEventId, { send }: McpReplayTarget): Promise<McpStreamId> {
+    const cached = this.lastLookup;
+    this.lastLookup = undefined;
+    let reader = cached?.eventId === lastEventId ? cached.reader : await this.lookup(lastEventId);
+    if (!reader) throw new McpResumeRefusedError(this.sessionId ?? '');
+    const { sessionId, streamId } = reader;
+    let lastReplayed = lastEventId;
+    let count = 0;
+    for (let pass = 1; reader; pass++) {
+      await lastValueFrom(
+        reader.events().pipe(
+          concatMap(async (event) => {
+            lastReplayed = event.id;
+            if (isPrimingMessage(event.data)) return;
+            count++;
+            await send(event.id, event.data as McpJsonRpcMessage);
+          }),
+        ),
+        { defaultValue: undefined },
+      );
+      // A message whose write is still in flight may be neither in what was read nor sent live
+      // (the SDK registers the resumed connection only after this method resolved): wait for it.
+      const inFlight = this.writesInFlight.get(streamId);
+      if (!inFlight || inFlight.size === 0 || pass >= MAX_REPLAY_PASSES) break;
+      await Promise.allSettled([...inFlight]);
+      reader = await this.store.getStreamReader(lastReplayed, { sessionId });
+    }
+    this.logger.debug(`Replayed ${count} message(s) of stream '${streamId}'.`);
+    return streamId;
+  }
+
+  /**
+   * Ends the session's storage: deletes every stream of the session from the store. Idempotent;
+   * a failed deletion can be retried by calling again. Call it from the transport's `onclose`.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    this.writers.clear();
+    this.lastLookup = undefined;
+    this.deletion ??= this.deleteStreams().catch((error: unknown) => {
+      this.deletion = undefined;
+      throw error;
+    });
+    return this.deletion;
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async deleteStreams(): Promise<void> {
+    const sessionId = this.sessionId;
+    if (sessionId === undefined) return;
+    await this.store.deleteStreamsForSession(sessionId);
+    this.logger.debug('Deleted the streams of an MCP session that ended.');
+  }
+
+  private requireSessionId(): string {
+    const sessionId = this.sessionId;
+    if (sessionId === undefined) {
+      throw new SseInvalidInputError(
+        'The MCP session id is not known: events can only be stored for a stateful transport, once its session id was generated.',
+      );
+    }
+    return sessionId;
+  }
+
+  private async lookup(eventId: McpEventId): Promise<SseEventStreamReader | null> {
+    const sessionId = this.sessionId;
+    if (sessionId === undefined || this.closed || typeof eventId !== 'string') return null;
+    try {
+      return await this.store.getStreamReader(eventId, { sessionId });
+    } catch (error) {
+      if (!(error instanceof SseHistoryExpiredError)) throw error;
+      this.logger.warn(`Refused to resume stream '${error.streamId}' of an MCP session: ${error.message}`);
+      return null;
+    }
+  }
+
+  /** The writer of the stream, opened (after a retired writer's completion) on first use. */
+  private writerSlot(sessionId: string, streamId: McpStreamId): WriterSlot {
+    const open = this.writers.get(streamId);
+    if (open) return open;
+    const previous = this.completions.get(streamId) ?? Promise.resolve();
+    const writer = previous.then(() => this.store.createStream({ sessionId, streamId, mode: SseEventStreamMode.Polling }));
+    const slot: WriterSlot = { writer };
+    this.writers.set(streamId, slot);
+    writer.then(
+      (opened) => {
+        // Opened while the session was being closed: release it, nothing more is stored.
+        if (this.closed) opened.complete().catch(() => undefined);
+      },
+      () => {
+        if (this.writers.get(streamId) === slot) this.writers.delete(streamId);
+      },
+    );
+    return slot;
+  }
+
+  private track(streamId: McpStreamId, written: Promise<unknown>): void {
+    let writes = this.writesInFlight.get(streamId);
+    if (!writes) this.writesInFlight.set(streamId, (writes = new Set()));
+    const pending = writes;
+    pending.add(written);
+    const settle = (): void => {
+      pending.delete(written);
+      if (pending.size === 0 && this.writesInFlight.get(streamId) === pending) this.writesInFlight.delete(streamId);
+    };
+    written.then(settle, settle);
+  }
+
+  /**
+   * A POST stream ends with its response: complete its writer once the response is stored, so a
+   * long session does not keep one open writer per request. A later message of the same stream
+   * (a batch with several requests) opens a new writer, which continues the stream.
+   */
+  private retire(streamId: McpStreamId, writer: SseEventStreamWriter, written: Promise<unknown>): void {
+    this.writers.delete(streamId);
+    const completion = written
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => writer.complete())
+      .catch((error: unknown) => {
+        if (!this.closed) this.logger.warn(`Completing stream '${streamId}' of an MCP session failed: ${String(error)}`);
+      });
+    this.completions.set(streamId, completion);
+    void completion.then(() => {
+      if (this.completions.get(streamId) === completion) this.completions.delete(streamId);
+    });
+  }
+}
+
+/** A JSON-RPC response (result or error): the last message of a POST stream. */
+function isResponse(message: McpStoredMessage): boolean {
+  return !('method' in message) && ('result' in message || 'error' in message);
+}
+
+/** The SDK's priming event: an empty object. */
+function isPrimingMessage(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && Object.keys(data).length === 0;
+}

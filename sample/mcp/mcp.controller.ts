@@ -1,0 +1,80 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Delete, Get, Headers, Logger, Post, Req, Res } from '@nestjs/common';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { McpSessionsService } from './mcp-sessions.service';
+
+/** The request as the sample's JSON body parser leaves it. */
+type ParsedRequest = IncomingMessage & { body?: unknown };
+
+/**
+ * The MCP Streamable HTTP endpoint, `POST|GET|DELETE /mcp`, with stateful sessions: an
+ * `initialize` request without `Mcp-Session-Id` opens a session; every other request is handed
+ * to its session's SDK transport, which answers it (SSE streams, resumption with
+ * `Last-Event-ID`, DELETE).
+ */
+@Controller('mcp')
+export class McpController {
+  private readonly logger = new Logger(McpController.name);
+
+  constructor(private readonly sessions: McpSessionsService) {}
+
+  @Post()
+  async post(
+    @Req() request: ParsedRequest,
+    @Res() response: ServerResponse,
+    @Headers('mcp-session-id') sessionId: string | undefined,
+  ): Promise<void> {
+    let transport: StreamableHTTPServerTransport | undefined;
+    if (sessionId !== undefined) transport = this.sessions.find(sessionId);
+    else if (isInitializeRequest(request.body)) transport = await this.sessions.open();
+    await this.handle(transport, sessionId, request, response, request.body);
+  }
+
+  @Get()
+  async get(
+    @Req() request: ParsedRequest,
+    @Res() response: ServerResponse,
+    @Headers('mcp-session-id') sessionId: string | undefined,
+  ): Promise<void> {
+    await this.handle(sessionId === undefined ? undefined : this.sessions.find(sessionId), sessionId, request, response);
+  }
+
+  @Delete()
+  async delete(
+    @Req() request: ParsedRequest,
+    @Res() response: ServerResponse,
+    @Headers('mcp-session-id') sessionId: string | undefined,
+  ): Promise<void> {
+    await this.handle(sessionId === undefined ? undefined : this.sessions.find(sessionId), sessionId, request, response);
+  }
+
+  private async handle(
+    transport: StreamableHTTPServerTransport | undefined,
+    sessionId: string | undefined,
+    request: ParsedRequest,
+    response: ServerResponse,
+    body?: unknown,
+  ): Promise<void> {
+    if (!transport) {
+      if (sessionId === undefined) {
+        return reply(response, 400, -32000, 'Bad Request: Mcp-Session-Id header is required (or send an initialize request).');
+      }
+      // The client starts a new session when it gets 404 for its session id.
+      return reply(response, 404, -32001, 'Session not found');
+    }
+    try {
+      // The body was parsed by the application's JSON body parser: the transport must not read it again.
+      await transport.handleRequest(request, response, body);
+    } catch (error) {
+      this.logger.error(`The MCP transport failed on a ${request.method} request: ${String(error)}`);
+      if (!response.headersSent) reply(response, 500, -32603, 'Internal server error');
+    }
+  }
+}
+
+/** Answers with a JSON-RPC error, as the SDK transport does for the requests it refuses. */
+function reply(response: ServerResponse, status: number, code: number, message: string): void {
+  response.writeHead(status, { 'Content-Type': 'application/json' });
+  response.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
