@@ -11,7 +11,7 @@ import type {
   SseGetStreamReaderOptions,
   SseStreamAddress,
 } from './interfaces/sse-event.interface';
-import { SseEventStreamMode } from './interfaces/sse-event-stream-mode.enum';
+import { assertMode, SseEventStreamMode } from './interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from './interfaces/sse-event-store-options.interface';
 import { SseEventStore } from './sse-event-store';
 import type { StreamStorage } from './storage/stream-storage.interface';
@@ -42,7 +42,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     this.assertAddress(options);
     const { sessionId, streamId, mode = SseEventStreamMode.Streaming } = options;
     const address = { sessionId, streamId };
-    if (!Object.values(SseEventStreamMode).includes(mode)) throw new SseInvalidInputError(`Unknown stream mode '${String(mode)}'.`);
+    assertMode(mode);
     const release = this.writers.reserve(address);
     try {
       const appender = await this.storage.openStream(address, mode);
@@ -85,6 +85,10 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     const deleted = new SseSessionDeletedError(sessionId);
     for (const writer of this.writers.writersOf(sessionId)) writer.terminate(deleted);
     const count = await this.storage.deleteSession(sessionId);
+    // A createStream that was already opening its stream when the delete began got its writer
+    // meanwhile (the storage runs the two one after the other); it must not write into the
+    // deleted session either.
+    for (const writer of this.writers.writersOf(sessionId)) writer.terminate(deleted);
     this.wakeup.notifySession(sessionId);
     this.logger.debug(`Deleted ${count} stream(s) of a session.`);
   }

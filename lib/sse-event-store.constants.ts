@@ -13,6 +13,7 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
   replayPageSize: 256,
   maxEventBytes: 1024 * 1024,
   maxIdLength: 1024,
+  operationTimeout: 5_000,
 } as const;
 
 /** Token of the cache the store runs on (the application's CACHE_MANAGER or the module's own fallback). */

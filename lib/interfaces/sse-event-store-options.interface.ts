@@ -45,6 +45,13 @@ export interface SseEventStoreModuleOptions {
   maxEventBytes?: number;
   /** Longest accepted session or stream id, in characters. Default 1024. */
   maxIdLength?: number;
+  /**
+   * Longest wait for one cache call. A call that takes longer fails: a write with
+   * `SseEventPersistenceError`, a read with `SseStoreUnavailableError`. It bounds how long
+   * writers and readers wait while the cache is unreachable (a Redis client queues commands
+   * until it reconnects). Default 5 seconds.
+   */
+  operationTimeout?: number;
 }
 
 /** Options with every default filled in. */

@@ -14,36 +14,37 @@ export class CacheKeys {
     this.root = `${keyPrefix}:${STORAGE_FORMAT_VERSION}:`;
   }
 
-  private session(sessionId: string): string {
+  /** Every key and channel of a session starts with this; it ends with the session's hash tag and a colon. */
+  sessionRoot(sessionId: string): string {
     return `${this.root}{${encodeIdPart(sessionId)}}:`;
   }
 
   /** Prefix of the event keys of a stream; the sequence follows. */
   eventPrefix(address: SseStreamAddress): string {
-    return `${this.session(address.sessionId)}e:${encodeIdPart(address.streamId)}:`;
+    return `${this.sessionRoot(address.sessionId)}e:${encodeIdPart(address.streamId)}:`;
   }
 
   metadata(address: SseStreamAddress): string {
-    return `${this.session(address.sessionId)}m:${encodeIdPart(address.streamId)}`;
+    return `${this.sessionRoot(address.sessionId)}m:${encodeIdPart(address.streamId)}`;
   }
 
   /** The session's list of stream ids. */
   sessionIndex(sessionId: string): string {
-    return `${this.session(sessionId)}i`;
+    return `${this.sessionRoot(sessionId)}i`;
   }
 
   /** Pub/sub channel that wakes the readers of a stream. */
   streamChannel(address: SseStreamAddress): string {
-    return `${this.session(address.sessionId)}w:${encodeIdPart(address.streamId)}`;
+    return `${this.sessionRoot(address.sessionId)}w:${encodeIdPart(address.streamId)}`;
   }
 
   /** Pub/sub channel that wakes every reader of a session (when it is deleted). */
   sessionChannel(sessionId: string): string {
-    return `${this.session(sessionId)}w`;
+    return `${this.sessionRoot(sessionId)}w`;
   }
 
   /** Present once the session was deleted. */
   sessionTombstone(sessionId: string): string {
-    return `${this.session(sessionId)}d`;
+    return `${this.sessionRoot(sessionId)}d`;
   }
 }

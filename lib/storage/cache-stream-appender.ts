@@ -4,6 +4,7 @@ import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../interfaces/sse-event-store-options.interface';
+import { MAX_TIMER_DELAY } from '../sse-event-store-options';
 import type { CacheKeys } from './cache-keys';
 import type { CacheEntry, CheckedCache } from './checked-cache';
 import { parseStored, slidingTtl, type StoredMetadata } from './stored-records';
@@ -36,7 +37,7 @@ export class CacheStreamAppender implements StreamAppender {
     this.metadataKey = keys.metadata(address);
     this.trimSlack = Math.max(1, Math.floor(options.maxEventsPerStream / 10));
     // An open writer that writes nothing keeps its metadata alive (cache-manager has no sliding TTL).
-    this.touchTimer = setInterval(() => void this.touch(), options.metadataSlidingExpiration / 2);
+    this.touchTimer = setInterval(() => void this.touch(), Math.min(options.metadataSlidingExpiration / 2, MAX_TIMER_DELAY));
     this.touchTimer.unref();
   }
 

@@ -50,7 +50,7 @@ export class CacheStreamStorage extends StreamStorage {
     private readonly options: ResolvedSseEventStoreOptions,
   ) {
     super();
-    this.cache = new CheckedCache(cache);
+    this.cache = new CheckedCache(cache, options.operationTimeout);
     this.keys = new CacheKeys(options.keyPrefix);
     this.isProcessLocal = isProcessLocalCache(cache);
   }

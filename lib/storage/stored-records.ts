@@ -42,12 +42,16 @@ export function parseStored<T extends object>(raw: unknown): T | undefined {
   }
 }
 
-/** Serialises an event for storage; throws a `TypeError` (from JSON) for values JSON cannot hold. */
+/** Serialises an event for storage; throws a `TypeError` for values JSON cannot hold. */
 export function encodeEvent(data: unknown, type: string | undefined, retry: number | undefined, writtenAt: number): string {
   const event: StoredEvent = { d: data === undefined ? null : data, w: writtenAt };
   if (type !== undefined) event.t = type;
   if (retry !== undefined) event.r = retry;
-  return JSON.stringify(event);
+  const json = JSON.stringify(event);
+  // JSON.stringify drops a property whose value it cannot represent (a function, a symbol, a
+  // toJSON() that returns undefined) instead of throwing; `d` comes first when it is there.
+  if (!json.startsWith('{"d":')) throw new TypeError(`${typeof data} data has no JSON representation`);
+  return json;
 }
 
 /**

@@ -3,7 +3,7 @@ import { SseEventPersistenceError } from '../errors/sse-event-persistence.error'
 import { SseInvalidInputError } from '../errors/sse-invalid-input.error';
 import { SseStreamClosedError } from '../errors/sse-stream-closed.error';
 import type { SseEventInput, SseEventStreamWriter, SseStreamAddress } from '../interfaces/sse-event.interface';
-import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+import { assertMode, type SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import { encodeEvent } from '../storage/stored-records';
 import type { StreamAppender } from '../storage/stream-storage.interface';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
@@ -63,6 +63,7 @@ export class StreamWriter implements SseEventStreamWriter {
   }
 
   async setMode(mode: SseEventStreamMode): Promise<void> {
+    assertMode(mode);
     if (this.closedBy) throw this.closedBy;
     await this.enqueue({ kind: 'update', change: { mode } });
   }
