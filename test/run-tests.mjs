@@ -14,7 +14,8 @@ if (files.length === 0) {
   console.error(`No test files under ${root}${filter ? ` matching '${filter}'` : ''}.`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+// A test that hangs fails after 5 minutes instead of holding the run until CI gives up.
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);
