@@ -3,7 +3,8 @@ import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { SseHistoryExpiredError } from './errors/sse-history-expired.error';
 import { SseInvalidInputError } from './errors/sse-invalid-input.error';
 import { SseSessionDeletedError } from './errors/sse-session-deleted.error';
-import { EventIdCodec } from './event-id/event-id.codec';
+import { createEventIdFormat } from './event-id/create-event-id-format';
+import type { EventIdFormat } from './event-id/event-id-format.interface';
 import type {
   SseCreateStreamOptions,
   SseEventStreamReader,
@@ -23,7 +24,7 @@ import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
 /** The store: id handling, writer bookkeeping and readers on top of a {@link StreamStorage}. */
 export class DefaultSseEventStore extends SseEventStore implements OnModuleDestroy {
   private readonly logger = new Logger(SseEventStore.name);
-  private readonly ids: EventIdCodec;
+  private readonly ids: EventIdFormat;
   private readonly writers = new WriterRegistry();
   private readonly shutdown = new AbortController();
 
@@ -33,7 +34,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     private readonly options: ResolvedSseEventStoreOptions,
   ) {
     super();
-    this.ids = new EventIdCodec(options.maxIdLength);
+    this.ids = createEventIdFormat(options);
     // Every open reader listens for shutdown: thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.shutdown.signal);
   }
@@ -46,7 +47,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     const release = this.writers.reserve(address);
     try {
       const appender = await this.storage.openStream(address, mode);
-      const writer = new StreamWriter(address, this.ids.streamPrefix(address), appender, this.wakeup, this.options.maxEventBytes, release);
+      const writer = new StreamWriter(address, this.ids.forStream(address), appender, this.wakeup, this.options.maxEventBytes, release);
       this.writers.attach(writer);
       this.logger.verbose(`Stream '${streamId}' opened (${mode}).`);
       return writer;
@@ -98,7 +99,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
   }
 
   private reader(address: SseStreamAddress, afterSequence: number): StreamReader {
-    return new StreamReader(address, this.ids.streamPrefix(address), afterSequence, this.storage, this.wakeup, {
+    return new StreamReader(address, this.ids.forStream(address), afterSequence, this.storage, this.wakeup, {
       pageSize: this.options.replayPageSize,
       pollingInterval: () =>
         this.storage.isProcessLocal || this.wakeup.reachesOtherProcesses ? undefined : this.options.pollingInterval,
@@ -115,7 +116,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
   private assertId(id: unknown, what: string): void {
     if (typeof id !== 'string') throw new SseInvalidInputError(`The ${what} id must be a string.`);
     if (id.length > this.options.maxIdLength) {
-      throw new SseInvalidInputError(`The ${what} id is longer than ${this.options.maxIdLength} characters.`);
+      throw new SseInvalidInputError(`The ${what} id is longer than ${this.options.maxIdLength} characters (option maxIdLength).`);
     }
     if (!id.isWellFormed()) throw new SseInvalidInputError(`The ${what} id is not well-formed Unicode.`);
   }

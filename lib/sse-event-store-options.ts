@@ -1,9 +1,11 @@
 import type {
   ResolvedSseEventStoreOptions,
+  SseEventStorage,
   SseEventStoreModuleOptions,
 } from './interfaces/sse-event-store-options.interface';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from './sse-event-store.constants';
 import { SseEventStoreConfigurationError } from './errors/sse-event-store-configuration.error';
+import { MIN_EVENT_ID_SECRET_BYTES } from './event-id/signed-event-id.codec';
 
 /** Longest delay Node's timers take (about 24.8 days); a longer one would fire after 1 ms. */
 export const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -18,8 +20,11 @@ const POSITIVE_INTEGER_OPTIONS = [
   'replayPageSize',
   'maxEventBytes',
   'maxIdLength',
+  'maxStreamsPerSession',
   'operationTimeout',
 ] as const;
+
+const STORAGE_CHOICES: readonly SseEventStorage[] = ['auto', 'generic', 'redis'];
 
 /** Options used directly as timer delays. */
 const TIMER_OPTIONS = ['pollingInterval', 'operationTimeout'] as const;
@@ -49,10 +54,36 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
       throw new SseEventStoreConfigurationError(`SseEventStoreModule option '${name}' must be at most ${MAX_TIMER_DELAY} ms.`);
     }
   }
+  if (!STORAGE_CHOICES.includes(resolved.storage)) {
+    throw new SseEventStoreConfigurationError(
+      `SseEventStoreModule option 'storage' must be one of ${STORAGE_CHOICES.map((choice) => `'${choice}'`).join(', ')}, got ${String(resolved.storage)}.`,
+    );
+  }
   if (typeof resolved.keyPrefix !== 'string' || resolved.keyPrefix.length === 0) {
     throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'keyPrefix' must be a non-empty string.`);
   }
+  assertEventIdSecret(resolved.eventIdSecret);
   return resolved;
+}
+
+/** The secret (or each of a rotation's secrets) must be a string or Buffer that is long enough; messages never show it. */
+function assertEventIdSecret(option: unknown): void {
+  if (option === undefined) return;
+  const secrets: unknown[] = Array.isArray(option) ? option : [option];
+  if (secrets.length === 0) {
+    throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'eventIdSecret' must not be an empty array; leave it out for unsigned ids.`);
+  }
+  secrets.forEach((secret, position) => {
+    const which = Array.isArray(option) ? `'eventIdSecret[${position}]'` : `'eventIdSecret'`;
+    if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
+      throw new SseEventStoreConfigurationError(`SseEventStoreModule option ${which} must be a string or a Buffer.`);
+    }
+    if (Buffer.byteLength(secret) < MIN_EVENT_ID_SECRET_BYTES) {
+      throw new SseEventStoreConfigurationError(
+        `SseEventStoreModule option ${which} is too short: at least ${MIN_EVENT_ID_SECRET_BYTES} bytes, for example randomBytes(32).toString('base64url').`,
+      );
+    }
+  });
 }
 
 function hasMethods(value: unknown, names: string[]): boolean {

@@ -13,14 +13,16 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
   replayPageSize: 256,
   maxEventBytes: 1024 * 1024,
   maxIdLength: 1024,
+  maxStreamsPerSession: 1_000,
   operationTimeout: 5_000,
+  storage: 'auto',
 } as const;
 
 /** Token of the cache the store runs on (the application's CACHE_MANAGER or the module's own fallback). */
 export const SSE_EVENT_STORE_CACHE = Symbol('SSE_EVENT_STORE_CACHE');
 /** Token of the resolved options (every default filled in). */
 export const SSE_EVENT_STORE_RESOLVED_OPTIONS = Symbol('SSE_EVENT_STORE_RESOLVED_OPTIONS');
-/** Token of the storage layer (cache-manager generic path by default). */
+/** Token of the storage layer (native Redis, or the generic cache-manager path). */
 export const SSE_EVENT_STREAM_STORAGE = Symbol('SSE_EVENT_STREAM_STORAGE');
 /** Token of the reader wake-up channel. */
 export const SSE_STREAM_WAKEUP = Symbol('SSE_STREAM_WAKEUP');

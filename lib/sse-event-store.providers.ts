@@ -15,7 +15,7 @@ import {
 } from './sse-event-store.constants';
 import { SSE_EVENT_STORE_MODULE_OPTIONS } from './sse-event-store.module-definition';
 import { resolveSseEventStoreOptions } from './sse-event-store-options';
-import { CacheStreamStorage } from './storage/cache-stream-storage';
+import { createStreamStorage } from './storage/create-stream-storage';
 import type { StreamStorage } from './storage/stream-storage.interface';
 import { createStreamWakeup } from './wakeup/create-stream-wakeup';
 import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
@@ -41,10 +41,11 @@ export const cacheProvider: Provider = {
   inject: [SSE_EVENT_STORE_MODULE_OPTIONS, { token: CACHE_MANAGER, optional: true }],
 };
 
+/** Native Redis storage when the cache is on `@keyv/redis` (see the `storage` option), the generic path otherwise. */
 export const storageProvider: Provider = {
   provide: SSE_EVENT_STREAM_STORAGE,
-  useFactory: (cache: Cache, options: ResolvedSseEventStoreOptions) => new CacheStreamStorage(cache, options),
-  inject: [SSE_EVENT_STORE_CACHE, SSE_EVENT_STORE_RESOLVED_OPTIONS],
+  useFactory: (cache: Cache, options: ResolvedSseEventStoreOptions, wakeup: StreamWakeup) => createStreamStorage(cache, options, wakeup),
+  inject: [SSE_EVENT_STORE_CACHE, SSE_EVENT_STORE_RESOLVED_OPTIONS, SSE_STREAM_WAKEUP],
 };
 
 export const wakeupProvider: Provider = {

@@ -7,3 +7,4 @@ export * from './sse-stream-closed.error';
 export * from './sse-session-deleted.error';
 export * from './sse-invalid-input.error';
 export * from './sse-event-store-configuration.error';
+export * from './sse-limit-exceeded.error';

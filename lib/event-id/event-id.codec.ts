@@ -1,12 +1,8 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-
-/** A parsed event id: the stream it belongs to and its sequence number in that stream. */
-export interface EventPosition extends SseStreamAddress {
-  sequence: number;
-}
+import { decodeCanonicalBase64url } from './base64url';
+import type { EventIdFormat, EventPosition, StreamEventIds } from './event-id-format.interface';
 
 const SEPARATOR = '.';
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 // Sequence 0 means "before the first event"; no leading zeros, at most 16 digits (then checked against MAX_SAFE_INTEGER).
 const SEQUENCE = /^(?:0|[1-9][0-9]{0,15})$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -18,9 +14,8 @@ export function encodeIdPart(value: string): string {
 
 /** Decodes a part only if it is the canonical encoding of valid UTF-8; otherwise `undefined`. */
 function decodeIdPart(part: string): string | undefined {
-  if (!BASE64URL.test(part) || part.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(part, 'base64url');
-  if (bytes.toString('base64url') !== part) return undefined;
+  const bytes = decodeCanonicalBase64url(part);
+  if (!bytes) return undefined;
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -29,11 +24,21 @@ function decodeIdPart(part: string): string | undefined {
 }
 
 /**
- * Event ids: `base64url(sessionId).base64url(streamId).sequence`. They are unique across all
- * streams of a session and round-trip any session or stream id. Parsing is strict and bounded:
- * anything else gives `undefined`, never a throw.
+ * Parses a decimal sequence number as ids write it: no sign, no leading zeros, a safe integer.
+ * `undefined` for anything else.
  */
-export class EventIdCodec {
+export function parseSequence(text: string): number | undefined {
+  if (!SEQUENCE.test(text)) return undefined;
+  const sequence = Number(text);
+  return Number.isSafeInteger(sequence) ? sequence : undefined;
+}
+
+/**
+ * The plain event id format (the default): `base64url(sessionId).base64url(streamId).sequence`.
+ * Ids are unique across all streams of a session and round-trip any session or stream id.
+ * Parsing is strict and bounded: anything else gives `undefined`, never a throw.
+ */
+export class EventIdCodec implements EventIdFormat {
   private readonly maxLength: number;
 
   constructor(maxIdLength: number) {
@@ -42,9 +47,14 @@ export class EventIdCodec {
     this.maxLength = 2 * maxPartLength + 2 * SEPARATOR.length + 16;
   }
 
-  /** The part of every id of a stream that comes before the sequence; computed once per writer. */
+  /** The part of every id of a stream that comes before the sequence. */
   streamPrefix(address: SseStreamAddress): string {
     return encodeIdPart(address.sessionId) + SEPARATOR + encodeIdPart(address.streamId) + SEPARATOR;
+  }
+
+  forStream(address: SseStreamAddress): StreamEventIds {
+    const prefix = this.streamPrefix(address);
+    return (sequence) => prefix + sequence;
   }
 
   format(address: SseStreamAddress, sequence: number): string {
@@ -56,9 +66,8 @@ export class EventIdCodec {
     const parts = id.split(SEPARATOR);
     if (parts.length !== 3) return undefined;
     const [sessionPart, streamPart, sequencePart] = parts;
-    if (!SEQUENCE.test(sequencePart)) return undefined;
-    const sequence = Number(sequencePart);
-    if (!Number.isSafeInteger(sequence)) return undefined;
+    const sequence = parseSequence(sequencePart);
+    if (sequence === undefined) return undefined;
     const sessionId = decodeIdPart(sessionPart);
     const streamId = decodeIdPart(streamPart);
     if (sessionId === undefined || streamId === undefined) return undefined;

@@ -6,7 +6,9 @@ import type { RedisPubSubClient } from '../wakeup/redis-pub-sub-client.interface
  *
  * cache-manager only knows absolute TTLs, so sliding expiry is implemented by refreshing on
  * access: a key is re-written with a fresh TTL when it is read (or, for stream metadata,
- * written) after half of its sliding window has passed, never beyond its absolute limit.
+ * written) after half of its sliding window has passed, never beyond its absolute limit. On the
+ * native Redis path (see `storage`) the TTLs of a stream's keys are extended in place, when a
+ * tenth of the window has passed.
  */
 export interface SseEventStoreModuleOptions {
   /**
@@ -35,8 +37,8 @@ export interface SseEventStoreModuleOptions {
   pollingInterval?: number;
   /**
    * Retention cap: a stream keeps about this many of its newest events (up to 10% more, trimmed
-   * in chunks); older ones are deleted and a reader that needs them gets `SseHistoryExpiredError`.
-   * Default 10,000.
+   * in chunks; exactly this many on the native Redis path); older ones are deleted and a reader
+   * that needs them gets `SseHistoryExpiredError`. Default 10,000.
    */
   maxEventsPerStream?: number;
   /** Events read per cache round trip when a reader replays history. Default 256. */
@@ -46,13 +48,58 @@ export interface SseEventStoreModuleOptions {
   /** Longest accepted session or stream id, in characters. Default 1024. */
   maxIdLength?: number;
   /**
+   * Most streams a session may hold. `createStream` for one more rejects with
+   * `SseLimitExceededError`; reopening a stream the session already has is always allowed.
+   * Streams whose metadata expired stop counting, and deleting the session frees them all.
+   * An MCP session holds one stream per request, so raise it for long, busy sessions.
+   * Default 1,000.
+   */
+  maxStreamsPerSession?: number;
+  /**
+   * Signs event ids and hides the ids in them. Without it (the default) an id is
+   * `base64url(sessionId).base64url(streamId).sequence`: readable by anyone who sees it, and
+   * any well-formed id of an existing stream is accepted. With a secret, an id is
+   * `token.sequence.mac`: the session and stream ids are encrypted in `token`, and `mac`
+   * (HMAC-SHA256, 128 bits) covers the stream and the sequence, so an id that was forged,
+   * altered or signed with another secret resumes nothing (`getStreamReader` answers `null`).
+   *
+   * A string or `Buffer` of at least 32 bytes, for example `randomBytes(32).toString('base64url')`,
+   * the same on every instance. An array rotates secrets: the first signs new ids, every one
+   * verifies. To rotate, put the new secret first and keep the old one after it for as long as
+   * its ids may be resumed (the longest event lifetime, `eventAbsoluteExpiration`), then drop it.
+   * Turning signing on or off makes the ids issued before unresumable (their clients start
+   * over); the stored events are untouched.
+   */
+  eventIdSecret?: string | Buffer | readonly (string | Buffer)[];
+  /**
    * Longest wait for one cache call. A call that takes longer fails: a write with
    * `SseEventPersistenceError`, a read with `SseStoreUnavailableError`. It bounds how long
    * writers and readers wait while the cache is unreachable (a Redis client queues commands
    * until it reconnects). Default 5 seconds.
    */
   operationTimeout?: number;
+  /**
+   * Where events are stored when the cache is Redis or Valkey through `@keyv/redis` (a single
+   * server or a cluster; Redis 6.2 or later):
+   *
+   * - `'auto'` (default): natively, on the cache's Redis client: one Redis Stream per stream,
+   *   one Lua script per change (atomic, one round trip; the appends of concurrent writers share
+   *   one call), pages read by `XRANGE`. Sequences are assigned in Redis, so writers of one stream
+   *   in two processes never overwrite each other. Sliding expiry is per stream rather than per
+   *   event (a stream's events stay while the stream is written or read), and an event past
+   *   `eventAbsoluteExpiration` is never returned. Any other cache uses the generic path.
+   * - `'generic'`: always through cache-manager (`mget`/`mset`), as on any other cache.
+   * - `'redis'`: natively, and start-up fails when the cache has no Redis client.
+   *
+   * The two paths keep their data under different keys; switching makes the streams stored by
+   * the other path unknown (readers resuming them get `null`, and clients start over).
+   */
+  storage?: SseEventStorage;
 }
 
+/** Values of {@link SseEventStoreModuleOptions.storage}. */
+export type SseEventStorage = 'auto' | 'generic' | 'redis';
+
 /** Options with every default filled in. */
-export type ResolvedSseEventStoreOptions = Required<Omit<SseEventStoreModuleOptions, 'cache' | 'redis'>>;
+export type ResolvedSseEventStoreOptions = Required<Omit<SseEventStoreModuleOptions, 'cache' | 'redis' | 'eventIdSecret'>> &
+  Pick<SseEventStoreModuleOptions, 'eventIdSecret'>;

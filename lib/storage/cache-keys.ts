@@ -16,7 +16,9 @@ export class CacheKeys {
 
   /** Every key and channel of a session starts with this; it ends with the session's hash tag and a colon. */
   sessionRoot(sessionId: string): string {
-    return `${this.root}{${encodeIdPart(sessionId)}}:`;
+    // Redis ignores an empty hash tag ('{}'), which would scatter the empty session's keys over
+    // slots; '.' is outside the base64url alphabet, so it stands for '' and nothing else.
+    return `${this.root}{${encodeIdPart(sessionId) || '.'}}:`;
   }
 
   /** Prefix of the event keys of a stream; the sequence follows. */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { SseEventPersistenceError } from '../errors/sse-event-persistence.error';
+import { SseLimitExceededError } from '../errors/sse-limit-exceeded.error';
 import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
 import { SseStoreUnavailableError } from '../errors/sse-store-unavailable.error';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
@@ -64,8 +65,13 @@ export class CacheStreamStorage extends StreamStorage {
         this.keys.metadata(address),
       ]);
       if (tombstone !== undefined) throw new SseSessionDeletedError(address.sessionId);
-      const streams = parseStored<string[]>(index) ?? [];
-      if (!streams.includes(address.streamId)) streams.push(address.streamId);
+      let streams = parseStored<string[]>(index) ?? [];
+      if (!streams.includes(address.streamId)) {
+        const max = this.options.maxStreamsPerSession;
+        if (streams.length >= max) streams = await this.streamsStillHeld(address.sessionId, streams);
+        if (streams.length >= max) throw SseLimitExceededError.streamsPerSession(address.sessionId, address.streamId, max);
+        streams.push(address.streamId);
+      }
       const previous = parseStored<StoredMetadata>(metadata);
       const now = Date.now();
       // A second writer continues the stream after what is stored; it never overwrites.
@@ -158,6 +164,15 @@ export class CacheStreamStorage extends StreamStorage {
       }
       return streams.length;
     });
+  }
+
+  /**
+   * The indexed streams whose metadata is still stored: the index only grows while the session
+   * lives, so at the stream limit the expired ones are dropped before the limit is enforced.
+   */
+  private async streamsStillHeld(sessionId: string, streams: string[]): Promise<string[]> {
+    const metadata = await this.readOrThrow(streams.map((streamId) => this.keys.metadata({ sessionId, streamId })));
+    return streams.filter((_, position) => metadata[position] !== undefined);
   }
 
   private isStale(record: { w: number; a?: number }, sliding: number): boolean {

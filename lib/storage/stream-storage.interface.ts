@@ -44,6 +44,12 @@ export interface StreamAppender {
   update(change: { mode?: SseEventStreamMode; completed?: boolean }): Promise<void>;
   /** Releases timers; the appender is not used afterwards. */
   close(): void;
+  /**
+   * True when every stored change already woke the readers of other processes (the storage
+   * publishes the wake-up in the same round trip as the write); the writer then wakes only the
+   * readers of its own process.
+   */
+  readonly publishesWakeups?: boolean;
 }
 
 /**

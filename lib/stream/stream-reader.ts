@@ -1,6 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { SseHistoryExpiredError } from '../errors/sse-history-expired.error';
 import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
+import type { StreamEventIds } from '../event-id/event-id-format.interface';
 import type {
   SseEventStreamReader,
   SseFlowControl,
@@ -32,7 +33,8 @@ export class StreamReader implements SseEventStreamReader {
 
   constructor(
     private readonly address: SseStreamAddress,
-    private readonly idPrefix: string,
+    /** The ids of the stream's events. */
+    private readonly eventId: StreamEventIds,
     /** The last sequence the client has; reading starts after it. */
     private readonly afterSequence: number,
     private readonly storage: StreamStorage,
@@ -102,7 +104,7 @@ export class StreamReader implements SseEventStreamReader {
     const { data } = record;
     // Nest's SSE writer takes strings and objects; other JSON values go out as their JSON text.
     const message: SseStoredEvent = {
-      id: this.idPrefix + sequence,
+      id: this.eventId(sequence),
       data: typeof data === 'string' || (typeof data === 'object' && data !== null) ? data : JSON.stringify(data),
     };
     if (record.type !== undefined) message.type = record.type;

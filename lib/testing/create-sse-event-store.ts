@@ -4,7 +4,7 @@ import { DefaultSseEventStore } from '../default-sse-event-store';
 import type { SseEventStoreModuleOptions } from '../interfaces/sse-event-store-options.interface';
 import type { SseEventStore } from '../sse-event-store';
 import { resolveSseEventStoreOptions } from '../sse-event-store-options';
-import { CacheStreamStorage } from '../storage/cache-stream-storage';
+import { createStreamStorage } from '../storage/create-stream-storage';
 import { createStreamWakeup } from '../wakeup/create-stream-wakeup';
 
 /** A store built without Nest's container, and the cache it runs on. */
@@ -23,7 +23,7 @@ export function createSseEventStore(options: SseEventStoreModuleOptions = {}): S
   const resolved = resolveSseEventStoreOptions(options);
   const cache = options.cache ?? createCache();
   const wakeup = createStreamWakeup(cache, options.redis, resolved);
-  const store = new DefaultSseEventStore(new CacheStreamStorage(cache, resolved), wakeup, resolved);
+  const store = new DefaultSseEventStore(createStreamStorage(cache, resolved, wakeup), wakeup, resolved);
   return {
     store,
     cache,

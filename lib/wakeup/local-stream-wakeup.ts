@@ -1,5 +1,5 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-import { StreamWakeup } from './stream-wakeup.interface';
+import { StreamWakeup, type WakeupPublication } from './stream-wakeup.interface';
 
 type Listeners = Set<() => void>;
 
@@ -26,8 +26,18 @@ export class LocalStreamWakeup extends StreamWakeup {
     wake(this.sessions.get(sessionId)?.get(streamId));
   }
 
+  /** The same as {@link notify}: this process is the only one these wake-ups reach. */
+  notifyLocal(address: SseStreamAddress): void {
+    this.notify(address);
+  }
+
   notifySession(sessionId: string): void {
     for (const listeners of this.sessions.get(sessionId)?.values() ?? []) wake(listeners);
+  }
+
+  /** Nothing to publish elsewhere: other processes are not reached. */
+  publicationThrough(): WakeupPublication | undefined {
+    return undefined;
   }
 
   /** Wakes every waiting reader of the process (when the way they are woken changes). */

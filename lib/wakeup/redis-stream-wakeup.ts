@@ -4,7 +4,7 @@ import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import type { CacheKeys } from '../storage/cache-keys';
 import { LocalStreamWakeup } from './local-stream-wakeup';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
-import { StreamWakeup } from './stream-wakeup.interface';
+import { StreamWakeup, type WakeupPublication } from './stream-wakeup.interface';
 
 /** How long shutdown waits for a subscriber connection that is still being made. */
 const CLOSE_WAIT_MS = 2_000;
@@ -59,9 +59,23 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     this.publish(this.keys.streamChannel(address));
   }
 
+  notifyLocal(address: SseStreamAddress): void {
+    this.local.notify(address);
+  }
+
   notifySession(sessionId: string): void {
     this.local.notifySession(sessionId);
     this.publish(this.keys.sessionChannel(sessionId));
+  }
+
+  /**
+   * A storage writing through the client these wake-ups publish on may publish them itself: the
+   * same server, the same channels, and this process's origin as the message, so the subscriber
+   * here skips what the writer already delivered locally.
+   */
+  publicationThrough(client: object): WakeupPublication | undefined {
+    if (client !== this.publisher) return undefined;
+    return { channel: (address) => this.keys.streamChannel(address), message: this.origin };
   }
 
   async onModuleDestroy(): Promise<void> {

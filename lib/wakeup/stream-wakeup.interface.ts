@@ -1,6 +1,17 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 
 /**
+ * How a storage can publish the readers' wake-up itself, in the same round trip as the write it
+ * announces (a Redis script that stores and then `PUBLISH`es).
+ */
+export interface WakeupPublication {
+  /** The pub/sub channel of the stream's readers. */
+  channel(address: SseStreamAddress): string;
+  /** The message to publish; it tells this process's subscriber to skip its own wake-ups. */
+  readonly message: string;
+}
+
+/**
  * Tells waiting readers that a stream changed, so they read again instead of polling.
  * Implementations: in-process (default) and, across instances, a pub/sub channel.
  */
@@ -9,8 +20,19 @@ export abstract class StreamWakeup {
   abstract subscribe(address: SseStreamAddress, listener: () => void): () => void;
   /** Wakes the stream's readers (after a write, mode change, completion or deletion is stored). */
   abstract notify(address: SseStreamAddress): void;
+  /**
+   * Wakes the stream's readers in this process only: for a change whose wake-up the storage has
+   * already published to the other processes (see {@link publicationThrough}).
+   */
+  abstract notifyLocal(address: SseStreamAddress): void;
   /** Wakes the readers of every stream of the session (after it was deleted). */
   abstract notifySession(sessionId: string): void;
   /** True when `notify` in any process reaches the readers of every process. */
   abstract readonly reachesOtherProcesses: boolean;
+  /**
+   * How a storage that writes through `client` can publish the wake-ups to the other processes
+   * itself; `undefined` when the wake-ups do not travel through that client's server (then the
+   * writer calls {@link notify}).
+   */
+  abstract publicationThrough(client: object): WakeupPublication | undefined;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it as nodeIt, type TestContext } from 'node:test';
 import { Logger } from '@nestjs/common';
-import type { Cache } from 'cache-manager';
+import { type Cache, createCache } from 'cache-manager';
 import {
   DEFAULT_SSE_EVENT_STORE_OPTIONS,
   SseEventPersistenceError,
@@ -20,35 +20,42 @@ import {
   type SseStreamAddress,
 } from '../../lib';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
-import { CacheKeys } from '../../lib/storage/cache-keys';
 import { createSseEventStore } from '../../lib/testing';
 import { collect, delay, type Recording, record, waitFor } from '../support/async';
-import { listKeys, type RecordedCall, recordingCache, remainingTtl } from '../support/cache-inspection';
 import { type CacheBackend, createTestCache, uniquePrefix } from '../support/caches';
-import { type CacheCallCounts, countingCache } from '../support/counting-cache';
 import { createOutageCache } from '../support/outage-cache';
+import { cacheRoundTrips, redisRoundTrips, type RoundTripLog } from '../support/round-trips';
+import { cacheLayout, redisNativeLayout, type StoredLayout } from '../support/stored-layout';
 
 const { Streaming, Polling } = SseEventStreamMode;
 const TEST_TIMEOUT_MS = 60_000;
 const MINUTE = 60_000;
 
-type StoreOptions = Omit<SseEventStoreModuleOptions, 'cache' | 'keyPrefix'>;
+type StoreOptions = Omit<SseEventStoreModuleOptions, 'cache' | 'keyPrefix' | 'storage'>;
 
-/** A store on a fresh cache of the backend, with every cache call counted and recorded. */
+/**
+ * Where the suite runs: the in-memory cache (generic path), or Redis through `@keyv/redis` on
+ * the generic cache-manager path or on the native Redis path.
+ */
+export type StorePath = 'memory' | 'redis-generic' | 'redis-native';
+
+const PATHS: Record<StorePath, { backend: CacheBackend; storage: SseEventStoreModuleOptions['storage'] }> = {
+  memory: { backend: 'memory', storage: 'generic' },
+  'redis-generic': { backend: 'redis', storage: 'generic' },
+  'redis-native': { backend: 'redis', storage: 'redis' },
+};
+
+/** A store on a fresh cache of the backend, with every round trip to the backend recorded. */
 interface Harness {
   store: SseEventStore;
-  /** The cache under the store, for looking at (or tampering with) what is stored; not counted. */
+  /** The cache under the store, for looking at (or tampering with) what is stored; not recorded. */
   raw: Cache;
-  counts: CacheCallCounts;
-  calls: RecordedCall[];
-  resetCounts(): void;
+  /** Where the storage path keeps what, on `raw`. */
+  layout: StoredLayout;
+  /** The calls (generic path) or Redis commands (native path) the store made. */
+  trips: RoundTripLog;
   keyPrefix: string;
-  keys: CacheKeys;
   ids: EventIdCodec;
-}
-
-function totalCalls(counts: CacheCallCounts): number {
-  return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
 function isError<T extends SseEventStoreError>(type: abstract new (...args: never[]) => T, check?: (error: T) => void) {
@@ -60,10 +67,12 @@ function isError<T extends SseEventStoreError>(type: abstract new (...args: neve
 }
 
 /**
- * The store's behavioural suite. The same tests run on every backend: an in-memory
- * cache-manager cache, and Redis through `@keyv/redis`.
+ * The store's behavioural suite. The same tests run on every path: an in-memory cache-manager
+ * cache, Redis through `@keyv/redis` on the generic path, and Redis on the native path. Only
+ * tests that look at the stored data itself go through the path's {@link StoredLayout}.
  */
-export function defineStoreSuite(backend: CacheBackend): void {
+export function defineStoreSuite(path: StorePath): void {
+  const { backend, storage } = PATHS[path];
   // The store logs per-stream detail at debug level; keep the test output readable.
   Logger.overrideLogger(['error', 'warn']);
 
@@ -76,22 +85,16 @@ export function defineStoreSuite(backend: CacheBackend): void {
       for (const store of standalone) await store.close();
       await testCache.close();
     });
-    const recorded = recordingCache(testCache.cache);
-    const counted = countingCache(recorded.cache);
+    const recorded = path === 'redis-native' ? redisRoundTrips(testCache.cache) : cacheRoundTrips(testCache.cache);
     const keyPrefix = uniquePrefix();
-    const created = createSseEventStore({ ...options, cache: counted.cache, keyPrefix });
+    const created = createSseEventStore({ ...options, cache: recorded.cache, keyPrefix, storage });
     standalone.push(created);
     return {
       store: created.store,
       raw: testCache.cache,
-      counts: counted.counts,
-      calls: recorded.calls,
-      resetCounts() {
-        counted.reset();
-        recorded.calls.length = 0;
-      },
+      layout: path === 'redis-native' ? redisNativeLayout(testCache.cache, keyPrefix) : cacheLayout(testCache.cache, keyPrefix),
+      trips: recorded.log,
       keyPrefix,
-      keys: new CacheKeys(keyPrefix),
       ids: new EventIdCodec(options.maxIdLength ?? DEFAULT_SSE_EVENT_STORE_OPTIONS.maxIdLength),
     };
   }
@@ -101,9 +104,6 @@ export function defineStoreSuite(backend: CacheBackend): void {
     assert.ok(position, `'${id}' is not an id of the store`);
     return position.sequence;
   };
-  const eventKey = (h: Harness, address: SseStreamAddress, sequence: number): string => h.keys.eventPrefix(address) + sequence;
-  /** Every key the store keeps for a session (events, metadata, index, tombstone) starts with this. */
-  const sessionKeyPrefix = (h: Harness, sessionId: string): string => h.keys.sessionTombstone(sessionId).slice(0, -1);
 
   async function readFromStart(h: Harness, address: SseStreamAddress): Promise<SseStoredEvent[]> {
     const reader = await h.store.getStreamReaderFromStart(address);
@@ -121,7 +121,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
     return Promise.all(Array.from({ length: count }, (_, n) => writer.write({ data: data(n) })));
   }
 
-  describe(`SseEventStore on ${backend}`, () => {
+  describe(`SseEventStore on ${path}`, () => {
     before(async () => {
       // One clear failure up front when the backend is unreachable: the suite fails, it never skips.
       const probe = await createTestCache(backend);
@@ -253,11 +253,11 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const h = await open(t);
         const address = { sessionId: 'has-id', streamId: 'main' };
         const writer = await h.store.createStream(address);
-        h.resetCounts();
+        h.trips.reset();
         const input = { data: 'relayed', id: 'an-id-from-elsewhere', type: 'x' };
         assert.equal(await writer.write(input), input);
         assert.deepEqual(input, { data: 'relayed', id: 'an-id-from-elsewhere', type: 'x' });
-        assert.equal(totalCalls(h.counts), 0, 'nothing was sent to the cache');
+        assert.equal(h.trips.count(), 0, 'nothing was sent to the backend');
         const next = await writer.write({ data: 'own' });
         assert.equal(sequenceOf(h, next.id), 1, 'the skipped event took no sequence');
         await writer.complete();
@@ -271,17 +271,17 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const written = await writeMany(writer, 5);
         const reader = await h.store.getStreamReader(h.ids.format(address, 0));
         assert.ok(reader);
-        h.resetCounts();
+        h.trips.reset();
         const events = await collect(reader.events());
         assert.deepEqual(events.map((event) => event.id), written.map((event) => event.id));
-        assert.equal(h.counts.mget, 1);
-        assert.equal(totalCalls(h.counts), 1, 'one read of metadata and events together, nothing else');
+        assert.equal(h.trips.count('read'), 1);
+        assert.equal(h.trips.count(), 1, 'one read of metadata and events together, nothing else');
 
         // Caught up already: ends at once, again after one read; the writer is still open.
         const caughtUp = await h.store.getStreamReader(written[4].id);
-        h.resetCounts();
+        h.trips.reset();
         assert.deepEqual(await collect(caughtUp!.events()), []);
-        assert.equal(totalCalls(h.counts), 1);
+        assert.equal(h.trips.count(), 1);
       });
 
       it('a streaming reader sees new events as they are written and ends on complete()', async (t) => {
@@ -332,11 +332,10 @@ export function defineStoreSuite(backend: CacheBackend): void {
 
         live.subscription.unsubscribe();
         await delay(50); // a read already on the wire may finish
-        h.resetCounts();
+        h.trips.reset();
         await writeMany(writer, 3);
         await delay(200); // ten polling intervals: proves that nothing more happens
-        assert.equal(h.counts.mget, 0, 'the reader read nothing after unsubscribe');
-        assert.equal(h.counts.get, 0);
+        assert.equal(h.trips.count('read'), 0, 'the reader read nothing after unsubscribe');
         assert.equal(live.values.length, 4);
         assert.equal(live.outcome, undefined, 'an unsubscribed reader neither completes nor errors');
       });
@@ -358,13 +357,13 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const writer = await h.store.createStream(address);
         await writer.write({ data: 1 });
         const live = record((await h.store.getStreamReaderFromStart(address))!.events());
-        h.resetCounts();
+        h.trips.reset();
         const first = writer.complete();
         const second = writer.complete();
         await Promise.all([first, second]);
         await writer.complete();
         await writer[Symbol.asyncDispose]();
-        assert.equal(h.counts.mset, 1, 'the completion was stored once');
+        assert.equal(h.trips.count('write'), 1, 'the completion was stored once');
         assert.deepEqual(await live.ended, { completed: true });
         assert.deepEqual(live.values.map((event) => event.data), ['1']);
       });
@@ -426,7 +425,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
           await outage.close();
         });
         const keyPrefix = uniquePrefix();
-        const main = createSseEventStore({ cache: outage.cache, keyPrefix, operationTimeout: 1_000, pollingInterval: 50 });
+        const main = createSseEventStore({ cache: outage.cache, keyPrefix, operationTimeout: 1_000, pollingInterval: 50, storage });
         stores.push(main);
         const address = { sessionId: 'outage', streamId: 'live' };
         const writer = await main.store.createStream(address);
@@ -482,7 +481,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
         // Read through another client, as another instance would.
         const other = await outage.openAnotherClient();
         t.after(() => other.close());
-        const verifier = createSseEventStore({ cache: other.cache, keyPrefix });
+        const verifier = createSseEventStore({ cache: other.cache, keyPrefix, storage });
         stores.push(verifier);
         const stored = await collect((await verifier.store.getStreamReaderFromStart(address))!.events());
         const storedById = new Map(stored.map((event) => [event.id, event.data]));
@@ -502,7 +501,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
           assert.deepEqual(live.values.map((event) => event.id), stored.map((event) => event.id));
         }
         console.log(
-          `[${backend}] outage: ${acknowledgedAtStop} writes acknowledged before the stop, all stored; ${failed.length} in-flight writes failed typed; ${stored.length} events stored in the end`,
+          `[${path}] outage: ${acknowledgedAtStop} writes acknowledged before the stop, all stored; ${failed.length} in-flight writes failed typed; ${stored.length} events stored in the end`,
         );
       });
 
@@ -513,7 +512,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
           for (const store of stores) await store.close();
           await outage.close();
         });
-        const main = createSseEventStore({ cache: outage.cache, keyPrefix: uniquePrefix(), operationTimeout: 500, pollingInterval: 50 });
+        const main = createSseEventStore({ cache: outage.cache, keyPrefix: uniquePrefix(), operationTimeout: 500, pollingInterval: 50, storage });
         stores.push(main);
         const { store } = main;
         const address = { sessionId: 'gone', streamId: 'main' };
@@ -668,15 +667,16 @@ export function defineStoreSuite(backend: CacheBackend): void {
         await neighbour.complete();
 
         const addresses = writers.map((writer) => ({ sessionId, streamId: writer.streamId }));
-        const keys = addresses.flatMap((address) => [h.keys.metadata(address), eventKey(h, address, 1), eventKey(h, address, 2)]);
-        assert.ok((await h.raw.mget<unknown>(keys)).every((value) => value !== undefined), 'everything was stored');
+        const storedState = async () =>
+          Promise.all(addresses.map(async (address) => [await h.layout.hasMetadata(address), await h.layout.storedSequences(address, 2)]));
+        assert.deepEqual(await storedState(), addresses.map(() => [true, [1, 2]]), 'everything was stored');
 
         await h.store.deleteStreamsForSession(sessionId);
 
         for (const event of written) assert.equal(await h.store.getStreamReader(event.id), null);
         for (const address of addresses) assert.equal(await h.store.getStreamReaderFromStart(address), null);
-        assert.deepEqual(await h.raw.mget<unknown>([...keys, h.keys.sessionIndex(sessionId)]), new Array(keys.length + 1).fill(undefined));
-        assert.deepEqual(await listKeys(h.raw, sessionKeyPrefix(h, sessionId)), [h.keys.sessionTombstone(sessionId)]);
+        assert.deepEqual(await storedState(), addresses.map(() => [false, []]));
+        assert.deepEqual(await h.layout.sessionKeys(sessionId), [h.layout.tombstoneKey(sessionId)], 'the index is gone too');
         // Another session is untouched.
         assert.deepEqual((await readFromStart(h, { sessionId: 'neighbour', streamId: 'stream-0' })).map((event) => event.id), [kept.id]);
       });
@@ -689,13 +689,14 @@ export function defineStoreSuite(backend: CacheBackend): void {
           await writeMany(writer, 500);
           await writer.complete();
         }
-        assert.equal((await listKeys(h.raw, sessionKeyPrefix(h, sessionId))).length, 3 * 500 + 3 + 1);
-        h.resetCounts();
+        assert.equal((await h.layout.sessionKeys(sessionId)).length, h.layout.keysPerSession(3, 500));
+        h.trips.reset();
         await h.store.deleteStreamsForSession(sessionId);
-        const calls = totalCalls(h.counts);
-        console.log(`[${backend}] round trips: deleting a session of 3 streams x 500 events took ${calls} cache calls (${JSON.stringify(h.counts)})`);
-        assert.ok(calls <= 6, `a handful of calls, not one per key: ${JSON.stringify(h.counts)}`);
-        assert.deepEqual(await listKeys(h.raw, sessionKeyPrefix(h, sessionId)), [h.keys.sessionTombstone(sessionId)]);
+        const calls = h.trips.count();
+        const operations = JSON.stringify(h.trips.trips.map((trip) => trip.operation));
+        console.log(`[${path}] round trips: deleting a session of 3 streams x 500 events took ${calls} calls (${operations})`);
+        assert.ok(calls <= 6, `a handful of calls, not one per key: ${operations}`);
+        assert.deepEqual(await h.layout.sessionKeys(sessionId), [h.layout.tombstoneKey(sessionId)]);
       });
 
       it('afterwards: createStream is refused, open writers refuse writes, live readers end with SseSessionDeletedError', async (t) => {
@@ -728,11 +729,11 @@ export function defineStoreSuite(backend: CacheBackend): void {
         assert.equal(await h.store.getStreamReader(lastB.id), null);
 
         // Completing (or disposing) a writer of the deleted session stores nothing; it reports the deletion.
-        h.resetCounts();
+        h.trips.reset();
         await assert.rejects(writerA.complete(), isError(SseSessionDeletedError));
         await assert.rejects(async () => writerB[Symbol.asyncDispose](), isError(SseSessionDeletedError));
-        assert.equal(h.counts.mset, 0, 'nothing was written back');
-        assert.deepEqual(await listKeys(h.raw, sessionKeyPrefix(h, sessionId)), [h.keys.sessionTombstone(sessionId)]);
+        assert.equal(h.trips.count('write'), 0, 'nothing was written back');
+        assert.deepEqual(await h.layout.sessionKeys(sessionId), [h.layout.tombstoneKey(sessionId)]);
       });
 
       it('a writer that was being opened while the session was deleted refuses writes', async (t) => {
@@ -747,7 +748,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
         } else {
           assert.ok(opened.reason instanceof SseSessionDeletedError, `got ${String(opened.reason)}`);
         }
-        assert.deepEqual(await listKeys(h.raw, sessionKeyPrefix(h, sessionId)), [h.keys.sessionTombstone(sessionId)]);
+        assert.deepEqual(await h.layout.sessionKeys(sessionId), [h.layout.tombstoneKey(sessionId)]);
       });
 
       it('deleting a session that has no streams succeeds, and the session stays deleted', async (t) => {
@@ -765,7 +766,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const writer = await h.store.createStream(address);
         const written = await writeMany(writer, 5);
         await writer.complete();
-        await h.raw.del(eventKey(h, address, 3));
+        await h.layout.removeEvent(address, 3);
 
         await assert.rejects(h.store.getStreamReader(written[1].id), isError(SseHistoryExpiredError, (error) => {
           assert.equal(error.missingSequence, 3);
@@ -783,7 +784,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const written = await writeMany(writer, 4);
         const reader = await h.store.getStreamReader(written[0].id);
         assert.ok(reader);
-        await h.raw.del(eventKey(h, address, 2));
+        await h.layout.removeEvent(address, 2);
         const events = record(reader.events());
         const outcome = await events.ended;
         assert.ok('error' in outcome && outcome.error instanceof SseHistoryExpiredError, `got ${JSON.stringify(outcome)}`);
@@ -798,7 +799,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const written = await writeMany(writer, 2);
         const reader = await h.store.getStreamReaderFromStart(address);
         assert.ok(reader);
-        await h.raw.del(h.keys.metadata(address));
+        await h.layout.removeMetadata(address);
         assert.equal(await h.store.getStreamReader(written[0].id), null);
         assert.equal(await h.store.getStreamReaderFromStart(address), null);
         const events = record(reader.events());
@@ -821,9 +822,8 @@ export function defineStoreSuite(backend: CacheBackend): void {
         assert.deepEqual(kept.map((event) => sequenceOf(h, event.id)), Array.from({ length: kept.length }, (_, i) => oldest + i));
         assert.deepEqual(kept.at(-1)?.data, { n: 29 });
 
-        // The trimmed events are deleted from the cache, not just hidden.
-        const trimmedKeys = Array.from({ length: oldest - 1 }, (_, i) => eventKey(h, address, i + 1));
-        await waitFor(async () => (await h.raw.mget<unknown>(trimmedKeys)).every((value) => value === undefined), 'trimmed events to be deleted');
+        // The trimmed events are deleted from the backend, not just hidden.
+        await waitFor(async () => (await h.layout.storedSequences(address, oldest - 1)).length === 0, 'trimmed events to be deleted');
 
         await assert.rejects(h.store.getStreamReader(written[0].id), isError(SseHistoryExpiredError, (error) => {
           assert.equal(error.missingSequence, 2);
@@ -870,11 +870,11 @@ export function defineStoreSuite(backend: CacheBackend): void {
           [valid],
           Symbol('id'),
         ];
-        h.resetCounts();
+        h.trips.reset();
         for (const id of malformed) {
           assert.equal(await h.store.getStreamReader(id as string), null, `refused: ${String(id).slice(0, 40)}`);
         }
-        assert.equal(totalCalls(h.counts), 0, 'nothing was read for ids that are not ours');
+        assert.equal(h.trips.count(), 0, 'nothing was read for ids that are not ours');
         assert.ok(await h.store.getStreamReader(valid), 'the valid id still works');
       });
 
@@ -924,42 +924,45 @@ export function defineStoreSuite(backend: CacheBackend): void {
       });
     });
 
-    describe('cache round trips', () => {
-      it('a writer awaiting each write costs exactly one mset per event and nothing else', async (t) => {
+    describe('round trips', () => {
+      it('a writer awaiting each write costs exactly one write call per event and nothing else', async (t) => {
         const h = await open(t);
         const writer = await h.store.createStream({ sessionId: 'trips', streamId: 'steady' });
-        h.resetCounts();
+        h.trips.reset();
         for (let n = 0; n < 100; n++) await writer.write({ data: { n } });
-        console.log(`[${backend}] round trips: 100 awaited writes took ${totalCalls(h.counts)} cache calls (${h.counts.mset} mset) = ${totalCalls(h.counts) / 100} per event`);
-        assert.deepEqual(h.counts, { get: 0, mget: 0, set: 0, mset: 100, del: 0, mdel: 0, storeDeleteMany: 0 });
+        console.log(`[${path}] round trips: 100 awaited writes took ${h.trips.count()} calls (${h.trips.count('write')} writes) = ${h.trips.count() / 100} per event`);
+        assert.equal(h.trips.count('write'), 100);
+        assert.equal(h.trips.count(), 100, 'nothing else');
       });
 
       it('100 concurrent writes on one writer share far fewer than 100 calls', async (t) => {
         const h = await open(t);
         const writer = await h.store.createStream({ sessionId: 'trips', streamId: 'burst' });
-        h.resetCounts();
+        h.trips.reset();
         const written = await writeMany(writer, 100);
-        console.log(`[${backend}] round trips: 100 concurrent writes took ${totalCalls(h.counts)} cache calls (${h.counts.mset} mset) = ${totalCalls(h.counts) / 100} per event`);
+        console.log(`[${path}] round trips: 100 concurrent writes took ${h.trips.count()} calls (${h.trips.count('write')} writes) = ${h.trips.count() / 100} per event`);
         assert.equal(new Set(written.map((event) => event.id)).size, 100);
-        assert.equal(totalCalls(h.counts), h.counts.mset, 'writes only');
-        assert.ok(h.counts.mset <= 5, `far fewer than 100: ${h.counts.mset}`);
+        assert.equal(h.trips.count(), h.trips.count('write'), 'writes only');
+        assert.ok(h.trips.count('write') <= 5, `far fewer than 100: ${h.trips.count('write')}`);
       });
 
       it('the session index is touched once per createStream, not per event', async (t) => {
         const h = await open(t);
         const sessionId = 'index';
-        const indexKey = h.keys.sessionIndex(sessionId);
-        h.resetCounts();
+        const indexKey = h.layout.indexKey(sessionId);
+        h.trips.reset();
         const writer = await h.store.createStream({ sessionId, streamId: 'main' });
-        assert.deepEqual(h.counts, { get: 0, mget: 1, set: 0, mset: 1, del: 0, mdel: 0, storeDeleteMany: 0 }, 'createStream: one read, one write');
-        const touching = (calls: RecordedCall[]) => calls.filter((call) => call.keys.includes(indexKey)).map((call) => call.operation);
-        assert.deepEqual(touching(h.calls), ['mget', 'mset']);
-        h.resetCounts();
+        const opening = h.trips.trips.map((trip) => trip.operation);
+        console.log(`[${path}] round trips: createStream took ${JSON.stringify(opening)}`);
+        assert.equal(h.trips.count('write'), 1, 'createStream: one write');
+        assert.ok(h.trips.count('read') <= 1 && h.trips.count() === h.trips.count('read') + 1, `at most one read besides: ${JSON.stringify(opening)}`);
+        assert.deepEqual(h.trips.touching(indexKey), opening, 'each of them updates the index with the stream');
+        h.trips.reset();
         for (let n = 0; n < 20; n++) await writer.write({ data: n });
         await writeMany(writer, 50);
         await writer.setMode(Polling);
         await writer.complete();
-        assert.deepEqual(touching(h.calls), [], 'writes, mode changes and completion leave the index alone');
+        assert.deepEqual(h.trips.touching(indexKey), [], 'writes, mode changes and completion leave the index alone');
         await (await h.store.createStream({ sessionId, streamId: 'second' })).complete();
       });
 
@@ -969,17 +972,17 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const writer = await h.store.createStream(address);
         await writeMany(writer, 1_000);
         await writer.complete();
-        h.resetCounts();
+        h.trips.reset();
         const replayed = await readAfter(h, h.ids.format(address, 0));
         const expected = Math.ceil(1_000 / 256) + 1;
-        console.log(`[${backend}] round trips: replaying 1000 events (page 256) took ${h.counts.mget} mget and ${totalCalls(h.counts) - h.counts.mget} other calls; pages of up to 256 events cost 1 mget each, plus 1 to open the reader`);
+        console.log(`[${path}] round trips: replaying 1000 events (page 256) took ${h.trips.count('read')} reads and ${h.trips.count() - h.trips.count('read')} other calls; pages of up to 256 events cost 1 read each, plus 1 to open the reader`);
         assert.equal(replayed.length, 1_000);
-        assert.equal(h.counts.mget, expected);
-        assert.equal(totalCalls(h.counts), expected, 'reads only: fresh events need no refresh');
+        assert.equal(h.trips.count('read'), expected);
+        assert.equal(h.trips.count(), expected, 'reads only: fresh events need no refresh');
         const fromStart = await h.store.getStreamReaderFromStart(address);
-        h.resetCounts();
+        h.trips.reset();
         await collect(fromStart!.events());
-        assert.equal(h.counts.mget, Math.ceil(1_000 / 256));
+        assert.equal(h.trips.count('read'), Math.ceil(1_000 / 256));
       });
     });
 
@@ -994,9 +997,9 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const address = { sessionId: 'ttl', streamId: 'main' };
         const writer = await capped.store.createStream(address);
         await writer.write({ data: 1 });
-        const eventTtl = await remainingTtl(capped.raw, eventKey(capped, address, 1));
-        const metadataTtl = await remainingTtl(capped.raw, capped.keys.metadata(address));
-        const indexTtl = await remainingTtl(capped.raw, capped.keys.sessionIndex(address.sessionId));
+        const eventTtl = await capped.layout.eventTtl(address, 1);
+        const metadataTtl = await capped.layout.metadataTtl(address);
+        const indexTtl = await capped.layout.indexTtl(address.sessionId);
         assertWithin(eventTtl, 20_000, 'event TTL: the absolute limit is shorter than the sliding window');
         assertWithin(metadataTtl, 30_000, 'metadata TTL: the sliding window');
         assertWithin(indexTtl, 120_000, 'session index TTL: the longest lifetime of any key of the session');
@@ -1004,55 +1007,92 @@ export function defineStoreSuite(backend: CacheBackend): void {
         const sliding = await open(t, { eventSlidingExpiration: 20_000, eventAbsoluteExpiration: 60_000 });
         const other = await sliding.store.createStream(address);
         await other.write({ data: 1 });
-        assertWithin(await remainingTtl(sliding.raw, eventKey(sliding, address, 1)), 20_000, 'event TTL: the sliding window');
+        assertWithin(await sliding.layout.eventTtl(address, 1), 20_000, 'event TTL: the sliding window');
       });
 
-      it('reading an old event refreshes its TTL, never past its absolute limit', async (t) => {
-        const h = await open(t, {
-          eventSlidingExpiration: 30 * MINUTE,
-          eventAbsoluteExpiration: 120 * MINUTE,
-          metadataSlidingExpiration: 60 * MINUTE,
-          metadataAbsoluteExpiration: 240 * MINUTE,
+      // Expiry differs by path: one key per event on the generic paths, one key per stream natively.
+      if (path === 'redis-native') {
+        it('reading an old stream slides its expiry, never past the absolute limit of its newest event', async (t) => {
+          const h = await open(t, {
+            eventSlidingExpiration: 30 * MINUTE,
+            eventAbsoluteExpiration: 120 * MINUTE,
+            metadataSlidingExpiration: 60 * MINUTE,
+            metadataAbsoluteExpiration: 240 * MINUTE,
+          });
+          const address = { sessionId: 'refresh', streamId: 'main' };
+          const native = redisNativeLayout(h.raw, h.keyPrefix);
+          const writer = await h.store.createStream(address);
+          await writeMany(writer, 4);
+          await writer.complete();
+          // Age the stream: events written long ago, both keys with only a minute left to live.
+          const now = Date.now();
+          await native.age(address, [now - 125 * MINUTE, now - 20 * MINUTE, now - 5 * MINUTE, now - 5 * MINUTE], now - 40 * MINUTE, MINUTE);
+
+          h.trips.reset();
+          // The first event is past its absolute limit: gone, as its own key would be on the generic path.
+          await assert.rejects(h.store.getStreamReader(h.ids.format(address, 0)), isError(SseHistoryExpiredError, (error) => assert.equal(error.missingSequence, 1)));
+          assert.deepEqual((await readAfter(h, h.ids.format(address, 1))).map((event) => event.data), [1, 2, 3].map((n) => ({ n })));
+          assert.equal(h.trips.count(), h.trips.count('read'), 'the expiry slides within the reads themselves');
+          assertWithin(await h.layout.eventTtl(address, 2), 30 * MINUTE, 'the events get a full sliding window again');
+          assertWithin(await h.layout.metadataTtl(address), 60 * MINUTE, "a completed stream's metadata slides too");
+
+          // Cut at the absolute limit of the newest event: 120 minutes after it was written, not 30 minutes after this read.
+          await native.age(address, [now - 125 * MINUTE, now - 120 * MINUTE, now - 118 * MINUTE, now - 115 * MINUTE], now - 115 * MINUTE, MINUTE);
+          assert.deepEqual((await readAfter(h, h.ids.format(address, 3))).map((event) => event.data), [{ n: 3 }]);
+          const nearEnd = await h.layout.eventTtl(address, 4);
+          assert.ok(nearEnd !== undefined && nearEnd > 2 * MINUTE, `refreshed, got ${nearEnd}`);
+          assert.ok(Date.now() + nearEnd <= now + 5 * MINUTE + 1_000, `expires by the absolute limit, got ${nearEnd} ms left`);
         });
-        const address = { sessionId: 'refresh', streamId: 'main' };
-        const writer = await h.store.createStream(address);
-        await writeMany(writer, 4);
-        await writer.complete();
-        // Age the stored records: written long ago, with only a minute left to live.
-        const now = Date.now();
-        const age = async (key: string, record: object) => h.raw.set(key, JSON.stringify(record), MINUTE);
-        await age(eventKey(h, address, 1), { d: 'stale', w: now - 20 * MINUTE });
-        await age(eventKey(h, address, 2), { d: 'near its end', w: now - 115 * MINUTE });
-        await age(eventKey(h, address, 3), { d: 'fresh', w: now - 5 * MINUTE });
-        await age(eventKey(h, address, 4), { d: 'past its end', w: now - 125 * MINUTE });
-        await age(h.keys.metadata(address), { m: Streaming, c: true, f: 1, l: 4, w: now - 40 * MINUTE });
+      } else {
+        it('reading an old event refreshes its TTL, never past its absolute limit', async (t) => {
+          const h = await open(t, {
+            eventSlidingExpiration: 30 * MINUTE,
+            eventAbsoluteExpiration: 120 * MINUTE,
+            metadataSlidingExpiration: 60 * MINUTE,
+            metadataAbsoluteExpiration: 240 * MINUTE,
+          });
+          const address = { sessionId: 'refresh', streamId: 'main' };
+          const generic = cacheLayout(h.raw, h.keyPrefix);
+          const eventKey = (sequence: number): string => generic.eventKey(address, sequence);
+          const writer = await h.store.createStream(address);
+          await writeMany(writer, 4);
+          await writer.complete();
+          // Age the stored records: written long ago, with only a minute left to live.
+          const now = Date.now();
+          const age = async (key: string, record: object) => h.raw.set(key, JSON.stringify(record), MINUTE);
+          await age(eventKey(1), { d: 'stale', w: now - 20 * MINUTE });
+          await age(eventKey(2), { d: 'near its end', w: now - 115 * MINUTE });
+          await age(eventKey(3), { d: 'fresh', w: now - 5 * MINUTE });
+          await age(eventKey(4), { d: 'past its end', w: now - 125 * MINUTE });
+          await age(generic.metadataKey(address), { m: Streaming, c: true, f: 1, l: 4, w: now - 40 * MINUTE });
 
-        h.resetCounts();
-        assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['stale', 'near its end', 'fresh', 'past its end']);
-        await waitFor(async () => ((await remainingTtl(h.raw, eventKey(h, address, 1))) ?? 0) > 2 * MINUTE, 'the stale event to be refreshed');
-        // Opening the reader is one read (it finds the completed stream's metadata stale), reading
-        // the page is another (stale events); each sends its refreshes in one call.
-        assert.ok(h.counts.mset >= 1 && h.counts.mset <= 2, `one refresh call per read, got ${h.counts.mset}`);
+          h.trips.reset();
+          assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['stale', 'near its end', 'fresh', 'past its end']);
+          await waitFor(async () => ((await generic.eventTtl(address, 1)) ?? 0) > 2 * MINUTE, 'the stale event to be refreshed');
+          // Opening the reader is one read (it finds the completed stream's metadata stale), reading
+          // the page is another (stale events); each sends its refreshes in one call.
+          assert.ok(h.trips.count('write') >= 1 && h.trips.count('write') <= 2, `one refresh call per read, got ${h.trips.count('write')}`);
 
-        assertWithin(await remainingTtl(h.raw, eventKey(h, address, 1)), 30 * MINUTE, 'a stale event gets a full sliding window again');
-        // Cut at its absolute limit: it expires 120 minutes after it was written, not 30 minutes after this read.
-        const nearEnd = await remainingTtl(h.raw, eventKey(h, address, 2));
-        assert.ok(nearEnd !== undefined && nearEnd > 2 * MINUTE, `refreshed, got ${nearEnd}`);
-        assert.ok(Date.now() + nearEnd <= now + 5 * MINUTE + 1_000, `expires by its absolute limit, got ${nearEnd} ms left`);
-        assert.ok((await remainingTtl(h.raw, eventKey(h, address, 3)))! <= MINUTE, 'a fresh event is not rewritten');
-        assert.ok((await remainingTtl(h.raw, eventKey(h, address, 4)))! <= MINUTE, 'an event past its absolute limit is not kept alive');
-        assertWithin(await remainingTtl(h.raw, h.keys.metadata(address)), 60 * MINUTE, "a completed stream's metadata slides too");
-        const refreshed = JSON.parse((await h.raw.get<string>(eventKey(h, address, 1)))!) as { d: unknown; w: number; a?: number };
-        assert.equal(refreshed.d, 'stale');
-        assert.equal(refreshed.w, now - 20 * MINUTE, 'the write time, which the absolute limit counts from, is kept');
-        assert.ok(refreshed.a !== undefined && refreshed.a >= now);
+          assertWithin(await generic.eventTtl(address, 1), 30 * MINUTE, 'a stale event gets a full sliding window again');
+          // Cut at its absolute limit: it expires 120 minutes after it was written, not 30 minutes after this read.
+          const nearEnd = await generic.eventTtl(address, 2);
+          assert.ok(nearEnd !== undefined && nearEnd > 2 * MINUTE, `refreshed, got ${nearEnd}`);
+          assert.ok(Date.now() + nearEnd <= now + 5 * MINUTE + 1_000, `expires by its absolute limit, got ${nearEnd} ms left`);
+          assert.ok((await generic.eventTtl(address, 3))! <= MINUTE, 'a fresh event is not rewritten');
+          assert.ok((await generic.eventTtl(address, 4))! <= MINUTE, 'an event past its absolute limit is not kept alive');
+          assertWithin(await generic.metadataTtl(address), 60 * MINUTE, "a completed stream's metadata slides too");
+          const refreshed = JSON.parse((await h.raw.get<string>(eventKey(1)))!) as { d: unknown; w: number; a?: number };
+          assert.equal(refreshed.d, 'stale');
+          assert.equal(refreshed.w, now - 20 * MINUTE, 'the write time, which the absolute limit counts from, is kept');
+          assert.ok(refreshed.a !== undefined && refreshed.a >= now);
 
-        // Now recently refreshed: a second read rewrites nothing.
-        h.resetCounts();
-        await readFromStart(h, address);
-        await delay(50);
-        assert.equal(h.counts.mset, 0);
-      });
+          // Now recently refreshed: a second read rewrites nothing.
+          h.trips.reset();
+          await readFromStart(h, address);
+          await delay(50);
+          assert.equal(h.trips.count('write'), 0);
+        });
+      }
     });
 
     describe('invalid input', () => {
@@ -1071,11 +1111,11 @@ export function defineStoreSuite(backend: CacheBackend): void {
           ['a toJSON that throws', { toJSON: () => { throw new Error('no'); } }],
           ['a toJSON that gives nothing', { toJSON: () => undefined }],
         ];
-        h.resetCounts();
+        h.trips.reset();
         for (const [what, data] of unserialisable) {
           await assert.rejects(writer.write({ data }), isError(SseInvalidInputError), what);
         }
-        assert.equal(totalCalls(h.counts), 0, 'nothing was sent to the cache');
+        assert.equal(h.trips.count(), 0, 'nothing was sent to the backend');
         const next = await writer.write({ data: 'fine' });
         assert.equal(sequenceOf(h, next.id), 1, 'refused events took no sequence');
         await writer.complete();
@@ -1098,7 +1138,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
       it('events that are not events, and bad type or retry fields, are refused with SseInvalidInputError', async (t) => {
         const h = await open(t);
         const writer = await h.store.createStream({ sessionId: 'bad-events', streamId: 'main' });
-        h.resetCounts();
+        h.trips.reset();
         for (const event of [null, undefined, 'text', 5, true]) {
           await assert.rejects(writer.write(event as never), isError(SseInvalidInputError), String(event));
         }
@@ -1109,13 +1149,13 @@ export function defineStoreSuite(backend: CacheBackend): void {
           await assert.rejects(writer.write({ data: 1, retry: retry as never }), isError(SseInvalidInputError), `retry ${String(retry)}`);
         }
         await assert.rejects(writer.setMode('sometimes' as never), isError(SseInvalidInputError));
-        assert.equal(totalCalls(h.counts), 0);
+        assert.equal(h.trips.count(), 0);
       });
 
       it('session and stream ids that are not strings, too long or not well-formed are refused with SseInvalidInputError', async (t) => {
         const h = await open(t, { maxIdLength: 16 });
         await h.store.createStream({ sessionId: 's'.repeat(16), streamId: 't'.repeat(16) });
-        h.resetCounts();
+        h.trips.reset();
         const badIds: unknown[] = ['x'.repeat(17), 5, null, undefined, {}, ['a'], '\ud800 lone surrogate'.slice(0, 10)];
         for (const bad of badIds) {
           const label = `${typeof bad} ${String(bad).slice(0, 20)}`;
@@ -1130,7 +1170,7 @@ export function defineStoreSuite(backend: CacheBackend): void {
           await assert.rejects(h.store.getStreamReaderFromStart(options as never), isError(SseInvalidInputError), `getStreamReaderFromStart(${String(options)})`);
         }
         await assert.rejects(h.store.createStream({ sessionId: 'ok', streamId: 'ok', mode: 'sometimes' as never }), isError(SseInvalidInputError));
-        assert.equal(totalCalls(h.counts), 0, 'refused before any cache call');
+        assert.equal(h.trips.count(), 0, 'refused before any call to the backend');
         // Nothing was reserved by the refused calls.
         await h.store.createStream({ sessionId: 'ok', streamId: 'ok' });
       });
@@ -1147,6 +1187,9 @@ export function defineStoreSuite(backend: CacheBackend): void {
           { cache, operationTimeout: 0 },
           { cache, keyPrefix: '' },
           { cache, keyPrefix: 7 },
+          { cache, storage: 'native' },
+          { cache, storage: '' },
+          { cache: createCache(), storage: 'redis' },
           { cache: {} },
           { cache: 'redis://localhost:6379' },
           null,

@@ -1,0 +1,113 @@
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib';
+import { connectRawClient, type RawRedisClient } from '../support/redis';
+import { now } from '../support/timing';
+import type { BenchSubject, StreamAddress, SubjectSpec } from './bench-subject';
+
+/** Reads are paged like the store's replay, so the comparison is of the same work. */
+const PAGE_SIZE = DEFAULT_SSE_EVENT_STORE_OPTIONS.replayPageSize;
+const EVENT_TTL_MS = DEFAULT_SSE_EVENT_STORE_OPTIONS.eventSlidingExpiration;
+/** Commands per pipeline when seeding (setup). */
+const SEED_PIPELINE = 1_000;
+
+export type RawLayout = 'set' | 'xadd' | 'set+publish';
+export const RAW_LAYOUTS: Record<RawLayout, string> = {
+  set: 'SET per event (with TTL), MGET pages',
+  xadd: 'XADD per event, XRANGE pages',
+  'set+publish': 'SET + PUBLISH per event in one round trip, SUBSCRIBE',
+};
+
+/**
+ * The bare `@redis/client`, doing only what storing and reading the same events takes: the
+ * machine's limit the store is measured against. `spec.variant` picks the layout; concurrent
+ * callers are pipelined by the client. No metadata, no expiry bookkeeping, no error checks.
+ */
+export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSubject> {
+  const layout = (spec.variant ?? 'set') as RawLayout;
+  const client = await connectRawClient();
+  const subscribers = new Set<RawRedisClient>();
+  const root = (address: StreamAddress): string => `${spec.keyPrefix}:{${address.sessionId}}:`;
+  const eventKey = (address: StreamAddress, sequence: number): string => `${root(address)}e:${address.streamId}:${sequence}`;
+  const streamKey = (address: StreamAddress): string => `${root(address)}x:${address.streamId}`;
+  const channel = (address: StreamAddress): string => `${root(address)}w:${address.streamId}`;
+
+  async function* readKeys(address: StreamAddress, from: number): AsyncGenerator<string> {
+    for (let first = from; ; first += PAGE_SIZE) {
+      const values = await client.mGet(Array.from({ length: PAGE_SIZE }, (_, offset) => eventKey(address, first + offset)));
+      for (const value of values) {
+        if (value === null) return;
+        yield value;
+      }
+    }
+  }
+
+  async function* readStream(address: StreamAddress, from: number): AsyncGenerator<string> {
+    for (let first = from; ; ) {
+      const entries = await client.xRange(streamKey(address), `${first}-0`, '+', { COUNT: PAGE_SIZE });
+      for (const entry of entries) yield entry.message.d as string;
+      if (entries.length < PAGE_SIZE) return;
+      first = Number(entries[entries.length - 1].id.split('-')[0]) + 1;
+    }
+  }
+
+  return {
+    spec,
+    async openWriter(address) {
+      let sequence = 0;
+      return {
+        async write(data) {
+          const id = ++sequence;
+          const payload = JSON.stringify(data);
+          if (layout === 'xadd') await client.xAdd(streamKey(address), `${id}-0`, { d: payload });
+          else if (layout === 'set') await client.set(eventKey(address, id), payload, { expiration: { type: 'PX', value: EVENT_TTL_MS } });
+          else {
+            await Promise.all([
+              client.set(eventKey(address, id), payload, { expiration: { type: 'PX', value: EVENT_TTL_MS } }),
+              client.publish(channel(address), payload),
+            ]);
+          }
+          return String(id);
+        },
+        complete: async () => undefined,
+      };
+    },
+    async seed(address, events) {
+      for (let start = 0; start < events.length; start += SEED_PIPELINE) {
+        const pipeline = client.multi();
+        events.slice(start, start + SEED_PIPELINE).forEach((data, offset) => {
+          const id = start + offset + 1;
+          if (layout === 'xadd') pipeline.xAdd(streamKey(address), `${id}-0`, { d: JSON.stringify(data) });
+          else pipeline.set(eventKey(address, id), JSON.stringify(data), { expiration: { type: 'PX', value: EVENT_TTL_MS } });
+        });
+        await pipeline.execAsPipeline();
+      }
+      return events.map((_, index) => String(index + 1));
+    },
+    async replay(address, request) {
+      const from = Number(request.afterId ?? 0) + 1;
+      let delivered = 0;
+      for await (const payload of layout === 'xadd' ? readStream(address, from) : readKeys(address, from)) {
+        request.onEvent?.(JSON.parse(payload));
+        if (++delivered >= request.count || now() >= request.deadline) break;
+      }
+      return delivered;
+    },
+    follow:
+      layout === 'set+publish'
+        ? async (address, onEvent) => {
+            const subscriber = client.duplicate();
+            subscriber.on('error', () => undefined);
+            await subscriber.connect();
+            subscribers.add(subscriber);
+            await subscriber.subscribe(channel(address), (message) => onEvent(JSON.parse(message)));
+            return () => {
+              subscribers.delete(subscriber);
+              subscriber.destroy();
+            };
+          }
+        : undefined,
+    async close() {
+      for (const subscriber of subscribers) subscriber.destroy();
+      client.destroy();
+    },
+  };
+}

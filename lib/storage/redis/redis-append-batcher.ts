@@ -1,0 +1,147 @@
+import type { LuaScript } from './lua-script';
+import type { RedisCommands } from './redis-commands';
+import type { RedisStreamKeySet } from './redis-stream-keys';
+
+/*
+ * Bounds of one script call; what does not fit goes in further calls, sent at the same time. One
+ * large call costs Redis and this process less than several small ones (each call has a fixed
+ * cost on both sides), so the bounds only keep a call from blocking Redis for long.
+ */
+const MAX_STREAMS_PER_CALL = 1_000;
+const MAX_EVENTS_PER_CALL = 2_048;
+/** In characters of event JSON. */
+const MAX_CHARS_PER_CALL = 4 * 1024 * 1024;
+
+/** What every append script call carries besides the streams' own arguments. */
+export interface AppendSettings {
+  /** TTL of the events key after a write: the sliding window, cut at the absolute limit. */
+  eventTtl: number;
+  /** TTL of the metadata after a write, likewise. */
+  metadataTtl: number;
+  /** Retention cap: a stream keeps its newest this many events. */
+  maxEvents: number;
+  /** Published on each stream's channel after its events are stored; `''` publishes nothing. */
+  wakeupMessage: string;
+}
+
+/** One stream's append, as a writer hands it over. */
+export interface StreamAppend {
+  keys: RedisStreamKeySet;
+  /** The stream's wake-up channel (unused when nothing is published). */
+  channel: string;
+  /** Restart the TTLs of the stream's keys with this append (the writer asks every so often). */
+  restartTtls: boolean;
+  /** The writer's mode, for metadata that has to be restored. */
+  mode: string;
+  /** The last sequence the writer was given, for metadata that has to be restored. */
+  knownLast: number;
+  payloads: readonly string[];
+}
+
+interface PendingAppend {
+  append: StreamAppend;
+  resolve(outcome: number): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Collects the appends that the writers of this process issue in one tick, across streams and
+ * sessions, and sends them as one script call: with many streams written at once, a write costs
+ * a small fraction of a round trip and of a command. On a single server one call carries every
+ * stream; on a cluster a script must keep to one hash slot, so there is one call per session
+ * (the hash tag), and node-redis writes the calls for each node to its socket together.
+ *
+ * Appends are sent at the end of the tick in which the first of them arrived (`process.nextTick`
+ * runs after the promise jobs of the tick, so writers woken by the same reply all make it), which
+ * adds no wait. Each writer has at most one append in flight, so a stream's appends stay in order.
+ */
+export class RedisAppendBatcher {
+  private pending: PendingAppend[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly commands: RedisCommands,
+    private readonly script: LuaScript,
+    private readonly settings: AppendSettings,
+  ) {}
+
+  /** Resolves with the first sequence given to the events, or `SESSION_DELETED` (see the scripts). */
+  append(append: StreamAppend): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ append, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      process.nextTick(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const pending = this.pending;
+    this.pending = [];
+    for (const call of this.splitIntoCalls(pending)) void this.send(call);
+  }
+
+  private *splitIntoCalls(pending: PendingAppend[]): Generator<PendingAppend[]> {
+    for (const group of this.commands.isCluster ? groupBySession(pending) : [pending]) {
+      let call: PendingAppend[] = [];
+      let events = 0;
+      let chars = 0;
+      for (const pending of group) {
+        const { payloads } = pending.append;
+        let appendChars = 0;
+        for (const payload of payloads) appendChars += payload.length;
+        const full =
+          call.length >= MAX_STREAMS_PER_CALL ||
+          events + payloads.length > MAX_EVENTS_PER_CALL ||
+          chars + appendChars > MAX_CHARS_PER_CALL;
+        if (call.length > 0 && full) {
+          yield call;
+          call = [];
+          events = 0;
+          chars = 0;
+        }
+        call.push(pending);
+        events += payloads.length;
+        chars += appendChars;
+      }
+      if (call.length > 0) yield call;
+    }
+  }
+
+  private async send(call: PendingAppend[]): Promise<void> {
+    const { eventTtl, metadataTtl, maxEvents, wakeupMessage } = this.settings;
+    const keys: string[] = [];
+    const args = [String(Date.now()), String(eventTtl), String(metadataTtl), String(maxEvents), wakeupMessage];
+    for (const { append } of call) {
+      keys.push(append.keys.tombstone, append.keys.metadata, append.keys.events);
+      args.push(String(append.payloads.length), append.restartTtls ? '1' : '0', append.channel, append.mode, String(append.knownLast));
+      for (const payload of append.payloads) args.push(payload);
+    }
+    let outcomes: unknown[];
+    try {
+      const reply = await this.commands.runScript(this.script, keys, args);
+      if (!Array.isArray(reply) || reply.length !== call.length) throw new Error(`Unexpected reply to the ${this.script.name} script.`);
+      outcomes = reply;
+    } catch (error) {
+      for (const pending of call) pending.reject(error);
+      return;
+    }
+    call.forEach((pending, index) => {
+      const outcome = outcomes[index];
+      if (typeof outcome === 'number') pending.resolve(outcome);
+      else pending.reject(new Error(String(outcome)));
+    });
+  }
+}
+
+/** The appends of each session together: its keys share a hash tag, hence a slot. */
+function groupBySession(pending: PendingAppend[]): PendingAppend[][] {
+  const groups = new Map<string, PendingAppend[]>();
+  for (const entry of pending) {
+    const group = groups.get(entry.append.keys.tombstone);
+    if (group) group.push(entry);
+    else groups.set(entry.append.keys.tombstone, [entry]);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,121 @@
+import type { Logger } from '@nestjs/common';
+import { SseEventPersistenceError } from '../../errors/sse-event-persistence.error';
+import { SseSessionDeletedError } from '../../errors/sse-session-deleted.error';
+import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
+import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
+import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
+import { MAX_TIMER_DELAY } from '../../sse-event-store-options';
+import type { StreamAppender } from '../stream-storage.interface';
+import type { RedisAppendBatcher } from './redis-append-batcher';
+import type { RedisCommands } from './redis-commands';
+import type { RedisStreamKeySet } from './redis-stream-keys';
+import { SESSION_DELETED, TOUCH_STREAM, UPDATE_STREAM } from './redis-stream-scripts';
+
+/** What the appenders of one storage share. */
+export interface RedisAppenderContext {
+  commands: RedisCommands;
+  batcher: RedisAppendBatcher;
+  options: ResolvedSseEventStoreOptions;
+  /** TTL of the metadata after a write: the sliding window, cut at the absolute limit. */
+  metadataTtl: number;
+  /**
+   * How often a writer's appends restart the TTLs of its stream's keys: a tenth of the shorter
+   * TTL, so the keys live at least nine tenths of their TTL past the last write, and most appends
+   * leave the TTLs alone (two commands fewer).
+   */
+  ttlRestartInterval: number;
+  /** The wake-up message the scripts publish, or `''` when they publish nothing. */
+  wakeupMessage: string;
+  logger: Logger;
+}
+
+/**
+ * Write side of one stream on the native Redis path. Sequences are assigned by the append script
+ * from the stream's metadata in Redis, not here: two writers of one stream in two processes
+ * interleave their events and never overwrite each other. Appends go through the storage's
+ * {@link RedisAppendBatcher}, so appends of many streams share a script call.
+ */
+export class RedisStreamAppender implements StreamAppender {
+  readonly publishesWakeups: boolean;
+  private readonly touchTimer: NodeJS.Timeout;
+  /** When this writer's appends last restarted the TTLs; none yet, so the first append does. */
+  private ttlsRestartedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly address: SseStreamAddress,
+    private readonly keys: RedisStreamKeySet,
+    /** The stream's wake-up channel. */
+    private readonly channel: string,
+    private mode: SseEventStreamMode,
+    /** The last sequence this writer knows of: where the stream continues should its metadata vanish. */
+    private lastSequence: number,
+    private readonly context: RedisAppenderContext,
+  ) {
+    this.publishesWakeups = context.wakeupMessage !== '';
+    const { metadataSlidingExpiration } = context.options;
+    // An open writer that writes nothing keeps its metadata alive.
+    this.touchTimer = setInterval(() => void this.touch(), Math.min(metadataSlidingExpiration / 2, MAX_TIMER_DELAY));
+    this.touchTimer.unref();
+  }
+
+  async append(payloads: readonly string[]): Promise<number> {
+    const now = Date.now();
+    const restartTtls = now - this.ttlsRestartedAt >= this.context.ttlRestartInterval;
+    if (restartTtls) this.ttlsRestartedAt = now;
+    let first: number;
+    try {
+      first = await this.persist(() =>
+        this.context.batcher.append({
+          keys: this.keys,
+          channel: this.channel,
+          restartTtls,
+          mode: this.mode,
+          knownLast: this.lastSequence,
+          payloads,
+        }),
+      );
+    } catch (error) {
+      if (restartTtls) this.ttlsRestartedAt = Number.NEGATIVE_INFINITY;
+      throw error;
+    }
+    this.lastSequence = Math.max(this.lastSequence, first + payloads.length - 1);
+    return first;
+  }
+
+  async update(change: { mode?: SseEventStreamMode; completed?: boolean }): Promise<void> {
+    const mode = change.mode ?? this.mode;
+    const { metadataTtl, wakeupMessage } = this.context;
+    const completed = change.completed === undefined ? '' : change.completed ? '1' : '0';
+    const args = [String(Date.now()), String(metadataTtl), mode, completed, String(this.lastSequence), this.channel, wakeupMessage];
+    await this.persist(() =>
+      this.context.commands.runScript(UPDATE_STREAM, [this.keys.tombstone, this.keys.metadata, this.keys.events], args),
+    );
+    this.mode = mode;
+  }
+
+  close(): void {
+    clearInterval(this.touchTimer);
+  }
+
+  /** Runs a write script; resolves with its numeric answer, which is never the deleted-session code. */
+  private async persist(write: () => Promise<unknown>): Promise<number> {
+    let outcome: unknown;
+    try {
+      outcome = await write();
+    } catch (error) {
+      throw new SseEventPersistenceError(`Redis did not store the write to stream '${this.address.streamId}'.`, { cause: error });
+    }
+    if (outcome === SESSION_DELETED) throw new SseSessionDeletedError(this.address.sessionId);
+    return Number(outcome);
+  }
+
+  private async touch(): Promise<void> {
+    const { metadataSlidingExpiration, metadataAbsoluteExpiration } = this.context.options;
+    const args = [String(Date.now()), String(metadataSlidingExpiration), String(metadataAbsoluteExpiration)];
+    try {
+      await this.context.commands.runScript(TOUCH_STREAM, [this.keys.metadata], args);
+    } catch (error) {
+      this.context.logger.debug(`Keeping stream '${this.address.streamId}' alive failed: ${String(error)}`);
+    }
+  }
+}

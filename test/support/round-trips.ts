@@ -1,0 +1,144 @@
+import type { Cache } from 'cache-manager';
+import { LuaScript } from '../../lib/storage/redis/lua-script';
+import * as scripts from '../../lib/storage/redis/redis-stream-scripts';
+import { recordingCache } from './cache-inspection';
+
+/** What a round trip did to the stored data. */
+export type TripKind = 'read' | 'write' | 'delete';
+
+/** One call that reached the backend: a cache-manager call, or a Redis command of the native path. */
+export interface RecordedTrip {
+  kind: TripKind;
+  /** The cache method (`mget`, `mset`, ...) or the native script (`read`, `append`, ...) or command (`unlink`). */
+  operation: string;
+  keys: string[];
+}
+
+/** The round trips a store made since the last `reset()`. */
+export interface RoundTripLog {
+  readonly trips: RecordedTrip[];
+  count(kind?: TripKind): number;
+  /** The operations, in order, that touched `key`. */
+  touching(key: string): string[];
+  reset(): void;
+}
+
+function logOf(trips: () => RecordedTrip[], reset: () => void): RoundTripLog {
+  return {
+    get trips() {
+      return trips();
+    },
+    count: (kind) => trips().filter((trip) => kind === undefined || trip.kind === kind).length,
+    touching: (key) => trips().filter((trip) => trip.keys.includes(key)).map((trip) => trip.operation),
+    reset,
+  };
+}
+
+const CACHE_KINDS: Record<string, TripKind> = {
+  get: 'read',
+  mget: 'read',
+  set: 'write',
+  mset: 'write',
+  del: 'delete',
+  mdel: 'delete',
+  storeDeleteMany: 'delete',
+};
+
+/** Wraps a cache-manager cache: each cache call (the generic path's unit of work) is a round trip. */
+export function cacheRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog } {
+  const { cache, calls } = recordingCache(inner);
+  const trips = (): RecordedTrip[] => calls.map((call) => ({ kind: CACHE_KINDS[call.operation], operation: call.operation, keys: call.keys }));
+  return { cache, log: logOf(trips, () => void calls.splice(0)) };
+}
+
+const SCRIPT_KINDS: Record<string, TripKind> = {
+  read: 'read',
+  open: 'write',
+  append: 'write',
+  update: 'write',
+  touch: 'write',
+  delete: 'delete',
+};
+const SCRIPT_NAMES = new Map(
+  Object.values(scripts)
+    .filter((value): value is LuaScript => value instanceof LuaScript)
+    .map((script) => [script.sha, script.name]),
+);
+
+/**
+ * Wraps a cache on `@keyv/redis` so that the node-redis client the native storage finds behind it
+ * (`cache.stores[i].store.client`) records every command sent through `sendCommand`: each is a
+ * round trip of the native path, except the `XRANGE` a read sends right behind its script, in the
+ * same socket write (node-redis writes what was issued before its next `setImmediate` at once),
+ * which belongs to that read's round trip. The wake-ups' pub/sub goes through the client's own
+ * methods and is not recorded, as on the generic path.
+ */
+export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog } {
+  const trips: RecordedTrip[] = [];
+  /** The read sent in the current tick, which its page read joins. */
+  let readInTick: RecordedTrip | undefined;
+  const record = (args: string[]): void => {
+    const command = String(args[0]).toUpperCase();
+    if (command === 'XRANGE' && readInTick) {
+      readInTick.keys.push(args[1]);
+      return;
+    }
+    let trip: RecordedTrip;
+    if (command === 'EVALSHA' || command === 'EVAL') {
+      const name = command === 'EVALSHA' ? (SCRIPT_NAMES.get(args[1]) ?? 'unknown script') : 'eval';
+      trip = { kind: SCRIPT_KINDS[name] ?? 'write', operation: name, keys: args.slice(3, 3 + Number(args[2])) };
+    } else {
+      trip = { kind: command === 'UNLINK' || command === 'DEL' ? 'delete' : 'read', operation: command.toLowerCase(), keys: args.slice(1) };
+    }
+    trips.push(trip);
+    if (trip.operation === 'read') {
+      readInTick = trip;
+      setImmediate(() => (readInTick = undefined));
+    }
+  };
+  const clients = new WeakMap<object, object>();
+  const wrapClient = (client: object): object => {
+    let wrapped = clients.get(client);
+    if (!wrapped) {
+      wrapped = new Proxy(client, {
+        get(target, property) {
+          // Read with the client itself as receiver: node-redis getters use private fields.
+          const value = Reflect.get(target, property) as unknown;
+          if (typeof value !== 'function') return value;
+          if (property !== 'sendCommand') return value.bind(target);
+          return (...args: unknown[]) => {
+            // A single-server client takes (args, options); a cluster client (firstKey, isReadonly, args, options).
+            record((Array.isArray(args[0]) ? args[0] : args[2]) as string[]);
+            return (value as (...callArgs: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      clients.set(client, wrapped);
+    }
+    return wrapped;
+  };
+  const wrapStore = (store: object): object =>
+    new Proxy(store, {
+      get(target, property) {
+        const value = Reflect.get(target, property) as unknown;
+        if (property === 'client' && typeof value === 'object' && value !== null) return wrapClient(value);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const stores = inner.stores.map(
+    (keyv) =>
+      new Proxy(keyv, {
+        get(target, property) {
+          const value = Reflect.get(target, property) as unknown;
+          if (property === 'store' && typeof value === 'object' && value !== null) return wrapStore(value);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+  );
+  const cache = new Proxy(inner, {
+    get(target, property, receiver) {
+      return property === 'stores' ? stores : Reflect.get(target, property, receiver);
+    },
+  });
+  return { cache, log: logOf(() => trips, () => void trips.splice(0)) };
+}

@@ -1,0 +1,110 @@
+import type { Cache } from 'cache-manager';
+import type { SseStreamAddress } from '../../lib';
+import { CacheKeys } from '../../lib/storage/cache-keys';
+import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
+import { listKeys, redisClientOf, remainingTtl } from './cache-inspection';
+
+/**
+ * What a storage path keeps where, for tests that look at (or tamper with) the stored data
+ * rather than at the store's behaviour. One implementation per storage path.
+ */
+export interface StoredLayout {
+  /** Every key the store holds for the session, sorted. */
+  sessionKeys(sessionId: string): Promise<string[]>;
+  tombstoneKey(sessionId: string): string;
+  indexKey(sessionId: string): string;
+  metadataKey(address: SseStreamAddress): string;
+  /** How many keys a session of `streams` streams with `eventsPerStream` events each takes (no tombstone). */
+  keysPerSession(streams: number, eventsPerStream: number): number;
+  /** Which of the sequences 1..`upTo` have their event stored. */
+  storedSequences(address: SseStreamAddress, upTo: number): Promise<number[]>;
+  hasMetadata(address: SseStreamAddress): Promise<boolean>;
+  /** Removes one stored event, as an eviction would. */
+  removeEvent(address: SseStreamAddress, sequence: number): Promise<void>;
+  /** Removes the stream's metadata, as an eviction would. */
+  removeMetadata(address: SseStreamAddress): Promise<void>;
+  /** Milliseconds until the stored event expires (on the native path, the stream's events key). */
+  eventTtl(address: SseStreamAddress, sequence: number): Promise<number | undefined>;
+  metadataTtl(address: SseStreamAddress): Promise<number | undefined>;
+  indexTtl(sessionId: string): Promise<number | undefined>;
+}
+
+/** The generic cache-manager path: one key per event, JSON metadata, a JSON index (see `CacheKeys`). */
+export function cacheLayout(cache: Cache, keyPrefix: string): StoredLayout & { eventKey(address: SseStreamAddress, sequence: number): string } {
+  const keys = new CacheKeys(keyPrefix);
+  const eventKey = (address: SseStreamAddress, sequence: number): string => keys.eventPrefix(address) + sequence;
+  return {
+    eventKey,
+    sessionKeys: (sessionId) => listKeys(cache, keys.sessionRoot(sessionId)),
+    tombstoneKey: (sessionId) => keys.sessionTombstone(sessionId),
+    indexKey: (sessionId) => keys.sessionIndex(sessionId),
+    metadataKey: (address) => keys.metadata(address),
+    keysPerSession: (streams, eventsPerStream) => streams * eventsPerStream + streams + 1,
+    async storedSequences(address, upTo) {
+      const sequences = Array.from({ length: upTo }, (_, index) => index + 1);
+      const values = await cache.mget<unknown>(sequences.map((sequence) => eventKey(address, sequence)));
+      return sequences.filter((_, index) => values[index] !== undefined);
+    },
+    hasMetadata: async (address) => (await cache.get(keys.metadata(address))) !== undefined,
+    removeEvent: async (address, sequence) => void (await cache.del(eventKey(address, sequence))),
+    removeMetadata: async (address) => void (await cache.del(keys.metadata(address))),
+    eventTtl: (address, sequence) => remainingTtl(cache, eventKey(address, sequence)),
+    metadataTtl: (address) => remainingTtl(cache, keys.metadata(address)),
+    indexTtl: (sessionId) => remainingTtl(cache, keys.sessionIndex(sessionId)),
+  };
+}
+
+/** What only the native layout can do. */
+export interface RedisNativeLayout extends StoredLayout {
+  /**
+   * Makes a stream look old: its events rewritten as written at `eventsWrittenAt` (one time per
+   * stored event, oldest first), its metadata as written at `metadataWrittenAt`, and both keys
+   * left with `ttl` ms to live.
+   */
+  age(address: SseStreamAddress, eventsWrittenAt: number[], metadataWrittenAt: number, ttl: number): Promise<void>;
+}
+
+/** The native Redis path: a Redis Stream and a metadata hash per stream, a set as index (see `RedisStreamKeys`). */
+export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeLayout {
+  const client = redisClientOf(cache);
+  if (!client) throw new Error('the native layout needs a cache on @keyv/redis');
+  const keys = new RedisStreamKeys(keyPrefix);
+  const entryIds = async (address: SseStreamAddress): Promise<string[]> =>
+    (await client.xRange(keys.stream(address).events, '-', '+')).map((entry) => entry.id);
+  const sequenceOf = (id: string): number => Number(id.split('-')[0]);
+  const ttl = async (key: string): Promise<number | undefined> => {
+    const remaining = await client.pTTL(key);
+    return remaining >= 0 ? remaining : undefined;
+  };
+  return {
+    sessionKeys: (sessionId) => listKeys(cache, keys.sessionRoot(sessionId)),
+    tombstoneKey: (sessionId) => keys.tombstone(sessionId),
+    indexKey: (sessionId) => keys.index(sessionId),
+    metadataKey: (address) => keys.stream(address).metadata,
+    keysPerSession: (streams) => 2 * streams + 1,
+    async storedSequences(address, upTo) {
+      return (await entryIds(address)).map(sequenceOf).filter((sequence) => sequence <= upTo);
+    },
+    hasMetadata: async (address) => (await client.exists(keys.stream(address).metadata)) === 1,
+    async removeEvent(address, sequence) {
+      const id = (await entryIds(address)).find((entryId) => sequenceOf(entryId) === sequence);
+      if (id) await client.xDel(keys.stream(address).events, id);
+    },
+    removeMetadata: async (address) => void (await client.del(keys.stream(address).metadata)),
+    eventTtl: (address) => ttl(keys.stream(address).events),
+    metadataTtl: (address) => ttl(keys.stream(address).metadata),
+    indexTtl: (sessionId) => ttl(keys.index(sessionId)),
+    async age(address, eventsWrittenAt, metadataWrittenAt, timeToLive) {
+      const { events, metadata } = keys.stream(address);
+      const entries = await client.xRange(events, '-', '+');
+      if (entries.length !== eventsWrittenAt.length) throw new Error(`${entries.length} events stored, ${eventsWrittenAt.length} times given`);
+      await client.del(events);
+      for (const [index, entry] of entries.entries()) {
+        await client.xAdd(events, `${sequenceOf(entry.id)}-${eventsWrittenAt[index]}`, entry.message);
+      }
+      await client.hSet(metadata, { w: String(metadataWrittenAt), t: String(Math.max(...eventsWrittenAt)) });
+      await client.pExpire(events, timeToLive);
+      await client.pExpire(metadata, timeToLive);
+    },
+  };
+}
