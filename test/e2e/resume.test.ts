@@ -90,9 +90,11 @@ for (const platform of ['express', 'fastify'] satisfies Platform[]) {
       );
       assert.deepEqual(received.map((event) => event.id), written, 'each event arrives under the id its write returned');
 
-      // Resuming after the last event of a completed stream: a normal, empty stream that ends.
+      // Resuming after the last event of a completed stream: an empty 200 response that ends.
+      // (Nest 12 sends the SSE headers first; Nest 11 ends an SSE response that had nothing to
+      // send without them — either way the client gets no event and the response ends.)
       const third = await connect(url, written.at(-1));
-      assertEventStream(third);
+      assert.equal(third.status, 200);
       assert.deepEqual(await drain(third), []);
     });
 
