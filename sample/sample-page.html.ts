@@ -266,9 +266,22 @@ export const SAMPLE_PAGE_HTML = String.raw`<!doctype html>
     var request = new AbortController();
     fetch(path, { signal: request.signal }).then(function (response) {
       if (response.ok) {
-        request.abort();
-        log('The connection was refused, but the stream can be read now: press Watch again.', 'bad');
-        return;
+        // A completed stream answers an empty response that ends at once (some Nest versions
+        // without the SSE content type, which makes EventSource give up); a live one stays open.
+        var body = response.body.getReader();
+        var wait = setTimeout(function () { request.abort(); }, 2000);
+        return body.read().then(function (chunk) {
+          clearTimeout(wait);
+          request.abort();
+          if (chunk.done) {
+            setStatus('', 'completed');
+            log('The server ended the stream without anything new: it is complete.', 'ok');
+          } else {
+            log('The connection was refused, but the stream can be read now: press Watch again.', 'bad');
+          }
+        }, function () {
+          log('The connection was refused, but the stream can be read now: press Watch again.', 'bad');
+        });
       }
       return response.json().catch(function () { return {}; }).then(function (body) {
         log('The server refused the stream: ' + response.status + ' ' + (body.message || response.statusText), 'bad');
