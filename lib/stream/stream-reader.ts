@@ -49,7 +49,7 @@ export class StreamReader implements SseEventStreamReader {
     return new Observable<SseStoredEvent>((subscriber) => {
       const changes = new ChangeSignal();
       // Subscribed before the first read, so a write between that read and the wait is not missed.
-      const unsubscribe = this.wakeup.subscribe(this.address, () => changes.notify());
+      const unsubscribe = this.wakeup.subscribe(this.address, (appended) => changes.notify(appended));
       const onShutdown = (): void => subscriber.complete();
       this.settings.shutdown.addEventListener('abort', onShutdown);
       if (this.settings.shutdown.aborted) subscriber.complete();
@@ -96,7 +96,38 @@ export class StreamReader implements SseEventStreamReader {
         subscriber.complete();
         return;
       }
+      cursor = await this.follow(subscriber, changes, cursor, flowControl);
+    }
+  }
+
+  /**
+   * Waits, caught up, for the stream to change, and delivers the events that come with the
+   * wake-ups while they continue right after `cursor`: a live reader then costs no read per
+   * event. Returns the new cursor once the stream has to be read: a wake-up without its events
+   * (mode change, completion, deletion, a larger append, recovery), a gap (a wake-up missed), or
+   * none at all within the polling interval.
+   */
+  private async follow(
+    subscriber: Subscriber<SseStoredEvent>,
+    changes: ChangeSignal,
+    cursor: number,
+    flowControl: SseFlowControl | undefined,
+  ): Promise<number> {
+    for (;;) {
       await changes.wait(this.settings.pollingInterval());
+      const appends = changes.takeAppends();
+      if (!appends || subscriber.closed) return cursor;
+      for (const appended of appends) {
+        if (appended.firstSequence > cursor + 1) return cursor;
+        for (let sequence = cursor + 1; sequence <= appended.lastSequence; sequence++) {
+          const record = appended.record(sequence);
+          if (!record) return cursor;
+          cursor = sequence;
+          subscriber.next(this.toMessage(record, sequence));
+          if (subscriber.closed) return cursor;
+        }
+      }
+      if (flowControl?.writableNeedDrain) await drained(flowControl);
     }
   }
 

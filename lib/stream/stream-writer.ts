@@ -7,6 +7,7 @@ import type { SseEventInput, SseEventStreamWriter, SseStreamAddress } from '../i
 import { assertMode, type SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import { encodeEvent } from '../storage/stored-records';
 import type { StreamAppender } from '../storage/stream-storage.interface';
+import { AppendedEvents } from '../wakeup/appended-events';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
 
 /** Largest number of events stored in one cache call. */
@@ -143,13 +144,18 @@ export class StreamWriter implements SseEventStreamWriter {
     while (this.queue.length > 0) {
       const batch = this.takeBatch();
       try {
-        const first =
-          batch[0].kind === 'event'
-            ? await this.appender.append(batch.map((operation) => (operation as PendingEvent).payload))
-            : (await this.appender.update((batch[0] as PendingUpdate).change), 0);
+        let first = 0;
+        let appended: AppendedEvents | undefined;
+        if (batch[0].kind === 'event') {
+          const payloads = batch.map((operation) => (operation as PendingEvent).payload);
+          first = await this.appender.append(payloads);
+          appended = new AppendedEvents(first, payloads);
+        } else {
+          await this.appender.update((batch[0] as PendingUpdate).change);
+        }
         // A storage that published the wake-up with the write leaves only this process's readers to wake.
-        if (this.appender.publishesWakeups) this.wakeup.notifyLocal(this.address);
-        else this.wakeup.notify(this.address);
+        if (this.appender.publishesWakeups) this.wakeup.notifyLocal(this.address, appended);
+        else this.wakeup.notify(this.address, appended);
         batch.forEach((operation, index) => operation.resolve(first + index));
       } catch (error) {
         const typed =

@@ -1,14 +1,15 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-import { StreamWakeup, type WakeupPublication } from './stream-wakeup.interface';
+import type { AppendedEvents } from './appended-events';
+import { StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
 
-type Listeners = Set<() => void>;
+type Listeners = Set<WakeupListener>;
 
 /** Wake-ups within this process: waiting readers by session, then by stream. */
 export class LocalStreamWakeup extends StreamWakeup {
   readonly reachesOtherProcesses = false;
   private readonly sessions = new Map<string, Map<string, Listeners>>();
 
-  subscribe({ sessionId, streamId }: SseStreamAddress, listener: () => void): () => void {
+  subscribe({ sessionId, streamId }: SseStreamAddress, listener: WakeupListener): () => void {
     let streams = this.sessions.get(sessionId);
     if (!streams) this.sessions.set(sessionId, (streams = new Map()));
     let listeners = streams.get(streamId);
@@ -22,13 +23,13 @@ export class LocalStreamWakeup extends StreamWakeup {
     };
   }
 
-  notify({ sessionId, streamId }: SseStreamAddress): void {
-    wake(this.sessions.get(sessionId)?.get(streamId));
+  notify({ sessionId, streamId }: SseStreamAddress, appended?: AppendedEvents): void {
+    wake(this.sessions.get(sessionId)?.get(streamId), appended);
   }
 
   /** The same as {@link notify}: this process is the only one these wake-ups reach. */
-  notifyLocal(address: SseStreamAddress): void {
-    this.notify(address);
+  notifyLocal(address: SseStreamAddress, appended?: AppendedEvents): void {
+    this.notify(address, appended);
   }
 
   notifySession(sessionId: string): void {
@@ -46,7 +47,8 @@ export class LocalStreamWakeup extends StreamWakeup {
   }
 }
 
-function wake(listeners: Listeners | undefined): void {
+function wake(listeners: Listeners | undefined, appended?: AppendedEvents): void {
+  if (!listeners) return;
   // Copied: a listener may unsubscribe while being called.
-  for (const listener of [...(listeners ?? [])]) listener();
+  for (const listener of [...listeners]) listener(appended);
 }

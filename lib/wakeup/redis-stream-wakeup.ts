@@ -2,9 +2,11 @@ import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import type { CacheKeys } from '../storage/cache-keys';
+import type { AppendedEvents } from './appended-events';
 import { LocalStreamWakeup } from './local-stream-wakeup';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
-import { StreamWakeup, type WakeupPublication } from './stream-wakeup.interface';
+import { StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
+import { decodeWakeupMessage, encodeWakeupMessage } from './wakeup-message';
 
 /** How long shutdown waits for a subscriber connection that is still being made. */
 const CLOSE_WAIT_MS = 2_000;
@@ -41,7 +43,7 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     return this.connected;
   }
 
-  subscribe(address: SseStreamAddress, listener: () => void): () => void {
+  subscribe(address: SseStreamAddress, listener: WakeupListener): () => void {
     const unsubscribeLocal = this.local.subscribe(address, listener);
     const streamChannel = this.keys.streamChannel(address);
     const sessionChannel = this.keys.sessionChannel(address.sessionId);
@@ -54,24 +56,25 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     };
   }
 
-  notify(address: SseStreamAddress): void {
-    this.local.notify(address);
-    this.publish(this.keys.streamChannel(address));
+  notify(address: SseStreamAddress, appended?: AppendedEvents): void {
+    this.local.notify(address, appended);
+    this.publish(this.keys.streamChannel(address), encodeWakeupMessage(this.origin, appended));
   }
 
-  notifyLocal(address: SseStreamAddress): void {
-    this.local.notify(address);
+  notifyLocal(address: SseStreamAddress, appended?: AppendedEvents): void {
+    this.local.notify(address, appended);
   }
 
   notifySession(sessionId: string): void {
     this.local.notifySession(sessionId);
-    this.publish(this.keys.sessionChannel(sessionId));
+    this.publish(this.keys.sessionChannel(sessionId), this.origin);
   }
 
   /**
    * A storage writing through the client these wake-ups publish on may publish them itself: the
-   * same server, the same channels, and this process's origin as the message, so the subscriber
-   * here skips what the writer already delivered locally.
+   * same server, the same channels, and this process's origin as the message (followed by the
+   * events, see `wakeup-message.ts`), so the subscriber here skips what the writer already
+   * delivered locally.
    */
   publicationThrough(client: object): WakeupPublication | undefined {
     if (client !== this.publisher) return undefined;
@@ -91,8 +94,8 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     if (subscriber.isOpen) subscriber.destroy();
   }
 
-  private publish(channel: string): void {
-    this.publisher.publish(channel, this.origin).catch((error: unknown) => {
+  private publish(channel: string, message: string): void {
+    this.publisher.publish(channel, message).catch((error: unknown) => {
       this.logger.debug(`A wake-up could not be published: ${String(error)}`);
     });
   }
@@ -121,11 +124,13 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
   }
 
   private deliver(channel: string, message: string | undefined): void {
-    if (message === this.origin) return;
     const entry = this.channels.get(channel);
     if (!entry) return;
+    const decoded = message === undefined ? undefined : decodeWakeupMessage(message);
+    // This process's own wake-ups were delivered here when they were published.
+    if (decoded?.origin === this.origin) return;
     if (typeof entry.address === 'string') this.local.notifySession(entry.address);
-    else this.local.notify(entry.address);
+    else this.local.notify(entry.address, decoded?.appended);
   }
 
   private ensureSubscriber(): RedisPubSubClient {

@@ -1,4 +1,8 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import type { AppendedEvents } from './appended-events';
+
+/** Called on a wake-up; `appended` are the events just stored, when they travel with it. */
+export type WakeupListener = (appended?: AppendedEvents) => void;
 
 /**
  * How a storage can publish the readers' wake-up itself, in the same round trip as the write it
@@ -17,14 +21,17 @@ export interface WakeupPublication {
  */
 export abstract class StreamWakeup {
   /** Calls `listener` whenever `notify` is called for the stream; returns the unsubscribe function. */
-  abstract subscribe(address: SseStreamAddress, listener: () => void): () => void;
-  /** Wakes the stream's readers (after a write, mode change, completion or deletion is stored). */
-  abstract notify(address: SseStreamAddress): void;
+  abstract subscribe(address: SseStreamAddress, listener: WakeupListener): () => void;
+  /**
+   * Wakes the stream's readers (after a write, mode change, completion or deletion is stored),
+   * handing them the events of a write so they need not read them back.
+   */
+  abstract notify(address: SseStreamAddress, appended?: AppendedEvents): void;
   /**
    * Wakes the stream's readers in this process only: for a change whose wake-up the storage has
    * already published to the other processes (see {@link publicationThrough}).
    */
-  abstract notifyLocal(address: SseStreamAddress): void;
+  abstract notifyLocal(address: SseStreamAddress, appended?: AppendedEvents): void;
   /** Wakes the readers of every stream of the session (after it was deleted). */
   abstract notifySession(sessionId: string): void;
   /** True when `notify` in any process reaches the readers of every process. */

@@ -83,7 +83,9 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
     metadataKey: (address) => keys.stream(address).metadata,
     keysPerSession: (streams) => 2 * streams + 1,
     async storedSequences(address, upTo) {
-      return (await entryIds(address)).map(sequenceOf).filter((sequence) => sequence <= upTo);
+      // Entries without an event mark sequences known to be lost (see the append script).
+      const entries = await client.xRange(keys.stream(address).events, '-', '+');
+      return entries.filter((entry) => 'e' in entry.message).map((entry) => sequenceOf(entry.id)).filter((sequence) => sequence <= upTo);
     },
     hasMetadata: async (address) => (await client.exists(keys.stream(address).metadata)) === 1,
     async removeEvent(address, sequence) {

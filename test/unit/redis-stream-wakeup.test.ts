@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { CacheKeys } from '../../lib/storage/cache-keys';
+import { encodeEvent } from '../../lib/storage/stored-records';
+import { AppendedEvents } from '../../lib/wakeup/appended-events';
 import type { RedisPubSubClient } from '../../lib/wakeup/redis-pub-sub-client.interface';
 import { RedisStreamWakeup } from '../../lib/wakeup/redis-stream-wakeup';
 
@@ -152,4 +154,20 @@ test('a lost connection switches readers to polling and back, logged once each w
   } finally {
     Logger.overrideLogger(new Logger());
   }
+});
+
+test('the events of a write reach local readers and travel to other instances with the wake-up', async () => {
+  const { publisher, wakeup, subscriber } = setup();
+  const received: (AppendedEvents | undefined)[] = [];
+  wakeup.subscribe(address, (appended) => received.push(appended));
+  await flush();
+  received.length = 0;
+  const appended = new AppendedEvents(5, [encodeEvent('five', undefined, undefined, 0)]);
+  wakeup.notify(address, appended);
+  assert.deepEqual(received, [appended], 'local readers get the very events');
+  const [[channel, message]] = publisher.published;
+  subscriber().deliver(channel, message.replace(/^[^\n]+/, 'another-instance'));
+  assert.equal(received.length, 2);
+  assert.equal(received[1]?.firstSequence, 5);
+  assert.deepEqual(received[1]?.record(5), { data: 'five' });
 });

@@ -33,7 +33,9 @@ export function toReadResult(stateReply: unknown, page: unknown, fromSequence: n
     const dash = id.indexOf('-');
     const index = Number(id.slice(0, dash)) - fromSequence;
     if (index < 0 || index >= length || Number(id.slice(dash + 1)) <= expiredAt) continue;
-    const stored = parseStored<StoredEvent>(fields[fields.indexOf('e') + 1]);
+    // An entry without `e` marks an event that is lost: gone, like one that expired.
+    const field = fields.indexOf('e');
+    const stored = field < 0 ? undefined : parseStored<StoredEvent>(fields[field + 1]);
     events[index] = stored && toEventRecord(stored);
   }
   return { status: 'found', snapshot, events };

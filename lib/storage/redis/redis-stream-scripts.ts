@@ -13,7 +13,8 @@ import { LuaScript } from './lua-script';
  * The metadata was last written at the later of w and t: its absolute limit counts from there.
  *
  * Events: a Redis Stream whose entry ids are `<sequence>-<written at>`, with the stored event
- * JSON in field `e`. It is trimmed from the oldest end only (`MAXLEN`), so the first retained
+ * JSON in field `e`, or field `lost` for a sequence whose event is known to be gone (see the
+ * append script). It is trimmed from the oldest end only (`MAXLEN`), so the first retained
  * sequence is the last one minus its length, plus one.
  *
  * Commands per stream are what a write costs Redis, so the append script keeps to three in the
@@ -112,10 +113,13 @@ return tonumber(last)
  * the tombstone and then removes the keys, so an append that lands in between is removed with
  * them, and any later one finds no metadata and then the tombstone.
  *
+ * The wake-up is the message given, followed by the first sequence and the events, one per line,
+ * when the writer asks for them to travel with it (the format of `wakeup-message.ts`).
+ *
  * KEYS: per stream: tombstone, metadata, events.
  * ARGV: now, event TTL, metadata TTL, retention cap, wake-up message ('' for none), then per
  *       stream: event count, '1' to restart the TTLs, wake-up channel, mode, last sequence its
- *       writer knows, the events.
+ *       writer knows, '1' to publish the events with the wake-up, the events.
  * Returns per stream its first new sequence, -1 when its session was deleted, or an error message.
  */
 export const APPEND_EVENTS = script(
@@ -123,7 +127,7 @@ export const APPEND_EVENTS = script(
   `
 local now, event_ttl, metadata_ttl, cap, message = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 
-local function append(tombstone, metadata, events, count, restart_ttls, channel, mode, known_last, offset)
+local function append(tombstone, metadata, events, count, restart_ttls, channel, mode, known_last, push, offset)
   -- The sequence is taken first: should anything below fail, no later append reuses it.
   local last = redis.call('HINCRBY', metadata, 'l', count)
   if last == count and redis.call('HEXISTS', metadata, 'm') == 0 then
@@ -135,11 +139,26 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
     redis.call('HSET', metadata, 'l', last)
     restart_ttls = true
   end
+  known_last = tonumber(known_last)
+  if last - count < known_last then
+    -- The sequence is behind what this writer was given: appends it was told were stored are
+    -- gone (a failover to a replica that had not received them). Continue after them, so no id
+    -- is given twice, and mark them lost, so readers that reach them are told.
+    for sequence = math.max(last - count + 1, known_last - cap + 1), known_last do
+      redis.call('XADD', events, 'MAXLEN', cap, string.format('%d-%s', sequence, now), 'lost', '1')
+    end
+    last = known_last + count
+    redis.call('HSET', metadata, 'l', last)
+    restart_ttls = true
+  end
   local first = last - count + 1
   for i = 0, count - 1 do
     local id = string.format('%d-%s', first + i, now)
     if not redis.call('XADD', events, 'NOMKSTREAM', 'MAXLEN', cap, id, 'e', ARGV[offset + i]) then
       -- The events key is gone (expired or evicted): XADD makes a new one, without a TTL yet.
+      -- The events before are marked lost first: a reader from the start is told, instead of
+      -- silently starting here.
+      if first + i > 1 then redis.call('XADD', events, 'MAXLEN', cap, string.format('%d-%s', first + i - 1, now), 'lost', '1') end
       redis.call('XADD', events, 'MAXLEN', cap, id, 'e', ARGV[offset + i])
       restart_ttls = true
     end
@@ -149,7 +168,11 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
     redis.call('PEXPIRE', events, event_ttl)
     redis.call('PEXPIRE', metadata, metadata_ttl)
   end
-  if message ~= '' then redis.call('PUBLISH', channel, message) end
+  if push then
+    redis.call('PUBLISH', channel, message .. '\\n' .. string.format('%d', first) .. '\\n' .. table.concat(ARGV, '\\n', offset, offset + count - 1))
+  elseif message ~= '' then
+    redis.call('PUBLISH', channel, message)
+  end
   return first
 end
 
@@ -157,14 +180,14 @@ local results, offset = {}, 6
 for stream = 1, #KEYS / 3 do
   local count = tonumber(ARGV[offset])
   local ok, result = pcall(append, KEYS[stream * 3 - 2], KEYS[stream * 3 - 1], KEYS[stream * 3], count,
-    ARGV[offset + 1] == '1', ARGV[offset + 2], ARGV[offset + 3], ARGV[offset + 4], offset + 5)
+    ARGV[offset + 1] == '1', ARGV[offset + 2], ARGV[offset + 3], ARGV[offset + 4], message ~= '' and ARGV[offset + 5] == '1', offset + 6)
   if ok then
     results[stream] = result
   else
     -- One stream's failure (a key of the wrong type, say) must not fail the others in the call.
     results[stream] = type(result) == 'table' and result.err or tostring(result)
   end
-  offset = offset + 5 + count
+  offset = offset + 6 + count
 end
 return results
 `,
@@ -246,7 +269,11 @@ local state = redis.call('HMGET', KEYS[2], 'm', 'c', 'l', 'w', 't')
 if not state[1] then return {'missing'} end
 local now = tonumber(ARGV[1])
 local last = tonumber(state[3]) or 0
-local first = last - redis.call('XLEN', KEYS[3]) + 1
+local length = redis.call('XLEN', KEYS[3])
+local first = last - length + 1
+-- The retention cap never empties a stream: no events at all means they expired or were evicted,
+-- the last one too. A client that has it missed nothing; any other is told its history is gone.
+if length == 0 and last > 0 then first = last end
 local event_sliding, metadata_sliding = tonumber(ARGV[2]), tonumber(ARGV[4])
 local metadata_written_at = written_at(state[4], state[5]) or now
 extend(KEYS[2], math.min(metadata_sliding, metadata_written_at + tonumber(ARGV[5]) - now), metadata_sliding / 10)

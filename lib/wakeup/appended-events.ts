@@ -1,0 +1,52 @@
+import { parseStored, type StoredEvent, toEventRecord } from '../storage/stored-records';
+import type { StoredEventRecord } from '../storage/stream-storage.interface';
+
+/**
+ * Largest total size (characters of stored event JSON) of the events that travel with a wake-up;
+ * a larger append wakes its readers without them, and they read the events from storage.
+ */
+export const MAX_PUSHED_CHARS = 64 * 1024;
+
+/** True when these stored events may travel with their wake-up (see {@link MAX_PUSHED_CHARS}). */
+export function isPushable(payloads: readonly string[]): boolean {
+  let chars = 0;
+  for (const payload of payloads) chars += payload.length;
+  return chars <= MAX_PUSHED_CHARS;
+}
+
+/**
+ * Events that a write has just stored, handed to the stream's waiting readers with the wake-up,
+ * so that a reader that has everything before them delivers them without reading them back. One
+ * instance is shared by every reader of the stream in the process, so each event is decoded once.
+ */
+export class AppendedEvents {
+  private readonly records: (StoredEventRecord | undefined | null)[] = [];
+
+  constructor(
+    /** Sequence of the first event. */
+    readonly firstSequence: number,
+    /** The events as stored (JSON from `encodeEvent`). */
+    private readonly payloads: readonly string[],
+  ) {}
+
+  get lastSequence(): number {
+    return this.firstSequence + this.payloads.length - 1;
+  }
+
+  /** The stored events, for publishing them to other processes. */
+  get storedPayloads(): readonly string[] {
+    return this.payloads;
+  }
+
+  /** The event with this sequence; `undefined` when it is not among them or cannot be decoded. */
+  record(sequence: number): StoredEventRecord | undefined {
+    const index = sequence - this.firstSequence;
+    if (index < 0 || index >= this.payloads.length) return undefined;
+    let record = this.records[index];
+    if (record === undefined) {
+      const stored = parseStored<StoredEvent>(this.payloads[index]);
+      record = this.records[index] = stored ? toEventRecord(stored) : null;
+    }
+    return record ?? undefined;
+  }
+}
