@@ -106,9 +106,11 @@ export class CacheStreamAppender implements StreamAppender {
       await this.cache.setMany(entries);
     } catch (error) {
       this.needsResync = true;
-      throw new SseEventPersistenceError(`The cache did not store the write to stream '${this.address.streamId}'.`, {
-        cause: error,
-      });
+      // A timed-out write may still be carried out by the cache: say so rather than "not stored".
+      throw new SseEventPersistenceError(
+        `The cache did not acknowledge the write to stream '${this.address.streamId}'; it may or may not have been stored.`,
+        { cause: error },
+      );
     } finally {
       this.writing = false;
     }

@@ -139,7 +139,9 @@ export class CacheStreamStorage extends StreamStorage {
       try {
         await this.cache.setMany([{ key: tombstoneKey, value: '1', ttl: this.longestLifetime() }]);
       } catch (error) {
-        throw new SseStoreUnavailableError(`The session could not be marked deleted.`, { cause: error });
+        throw new SseStoreUnavailableError('Deleting the session was not acknowledged (it may be marked deleted already); delete it again.', {
+          cause: error,
+        });
       }
       const [index] = await this.readOrThrow([indexKey]);
       const streams = parseStored<string[]>(index) ?? [];

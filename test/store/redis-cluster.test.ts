@@ -23,7 +23,7 @@ const ids = new EventIdCodec(DEFAULT_SSE_EVENT_STORE_OPTIONS.maxIdLength);
 describe('native Redis storage on a Redis Cluster', () => {
   let cluster: RedisClusterProcesses;
   before(async () => {
-    cluster = await startRedisCluster(3);
+    cluster = await startRedisCluster({ masters: 3 });
   });
   after(() => cluster?.dispose());
 

@@ -20,6 +20,18 @@ export interface RedisServerProcess {
   restart(): Promise<void>;
   /** Kills the server if it runs and removes its directory. Safe to call more than once. */
   dispose(): Promise<void>;
+  /**
+   * Sends one command on a connection of its own and resolves with the start of the raw RESP
+   * answer (`+OK`, `+PONG`, ...); rejects when nothing arrives within `timeoutMs`. For commands
+   * a test needs outside any client under test: `CLIENT PAUSE`, or a `PING` that waits a stall out.
+   */
+  command(args: string[], timeoutMs?: number): Promise<string>;
+}
+
+/** How a test wants its server configured beyond the defaults. */
+export interface RedisServerOptions {
+  /** Extra `redis-server` arguments, e.g. `['--maxmemory', '2mb']` or `['--enable-debug-command', 'yes']`. */
+  args?: string[];
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -29,7 +41,7 @@ const READY_TIMEOUT_MS = 10_000;
  * temporary directory, and resolves once it answers PING. Rejects when the binary is missing
  * or the server does not come up: tests that need it fail rather than skip.
  */
-export async function startRedisServer(): Promise<RedisServerProcess> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'sse-redis-'));
   let child: ChildProcess | undefined;
@@ -40,7 +52,7 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
   const isRunning = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
 
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
     const process_ = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     child = process_;
     let output = '';
@@ -82,6 +94,7 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
       process.removeListener('exit', killOnExit);
       await rm(dir, { recursive: true, force: true });
     },
+    command: (args, timeoutMs) => sendCommand(port, args, timeoutMs),
   };
 }
 
@@ -110,11 +123,11 @@ async function waitForPong(port: number): Promise<void> {
 }
 
 /** Sends one command in RESP and resolves with the first chunk of the answer ('' when the server just closes). */
-function sendCommand(port: number, args: string[]): Promise<string> {
+function sendCommand(port: number, args: string[], timeoutMs = 2_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1' });
     let answer = '';
-    socket.setTimeout(2_000, () => socket.destroy(new Error('no answer')));
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     socket.once('error', reject);
     socket.on('data', (chunk) => {
       answer += chunk.toString();

@@ -21,6 +21,15 @@ export interface RedisClusterCommandClient {
   ): Promise<unknown>;
   readonly isOpen: boolean;
   getSlotMaster(slot: number): unknown;
+  /** node-redis reports a node connection's failures (a reconnect refused, say) as `node-error`. */
+  on?(event: 'node-error', listener: () => void): unknown;
+  /** The masters node-redis routes to, with their connections once made. */
+  readonly masters?: readonly { client?: { readonly isReady?: boolean } }[];
+  /**
+   * node-redis's slot map. Not a documented API: used only to refresh it after a failover, and
+   * skipped when a version does not have it.
+   */
+  readonly _slots?: { rediscover?(startWith: unknown): Promise<void> };
 }
 
 /** A Redis (or Valkey) connection the native storage can send commands on. */

@@ -24,11 +24,16 @@ export class RedisCommandTimeoutError extends Error {
  */
 export class RedisCommands {
   private connecting?: Promise<unknown>;
+  /** The slot map refresh under way, if any: one at a time, whatever fails meanwhile. */
+  private refreshing?: Promise<void>;
 
   constructor(
     private readonly connection: RedisConnection,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    // A node that went away fails its reconnects until the slot map no longer lists it.
+    if (connection.isCluster) (connection.client as RedisClusterCommandClient).on?.('node-error', () => this.refreshSlotMap());
+  }
 
   /** True when every command must keep to one hash slot (a cluster). */
   get isCluster(): boolean {
@@ -77,8 +82,32 @@ export class RedisCommands {
     });
     try {
       return await Promise.race([operation({ abortSignal: abort.signal }), timedOut]);
+    } catch (error) {
+      if (this.connection.isCluster) this.refreshSlotMap();
+      throw error;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * node-redis updates a cluster's slot map only when a node answers MOVED or ASK. A master that
+   * dies answers nothing: its slots stay mapped to it, and every command for them times out even
+   * after a replica has taken them over. So a failed command or a node's connection error asks for
+   * a fresh map, from a master that still answers (node-redis falls back to the root nodes when
+   * that fails); while the failover is not over the map is unchanged, and the next failure asks
+   * again. Once the map no longer lists the dead node, node-redis drops its connection.
+   */
+  private refreshSlotMap(): void {
+    const client = this.connection.client as RedisClusterCommandClient;
+    const slots = client._slots;
+    if (this.refreshing || typeof slots?.rediscover !== 'function') return;
+    const nodes = client.masters ?? [];
+    const startWith = (nodes.find((node) => node.client?.isReady) ?? nodes[0])?.client;
+    if (!startWith) return;
+    this.refreshing = slots
+      .rediscover(startWith)
+      .catch(() => undefined)
+      .finally(() => (this.refreshing = undefined));
   }
 }

@@ -103,7 +103,10 @@ export class RedisStreamAppender implements StreamAppender {
     try {
       outcome = await write();
     } catch (error) {
-      throw new SseEventPersistenceError(`Redis did not store the write to stream '${this.address.streamId}'.`, { cause: error });
+      throw new SseEventPersistenceError(
+        `Redis did not acknowledge the write to stream '${this.address.streamId}'; it may or may not have been stored.`,
+        { cause: error },
+      );
     }
     if (outcome === SESSION_DELETED) throw new SseSessionDeletedError(this.address.sessionId);
     return Number(outcome);

@@ -143,7 +143,9 @@ export class RedisStreamStorage extends StreamStorage {
       if (!Array.isArray(reply)) throw new Error('Unexpected reply to the delete script.');
       members = reply as string[];
     } catch (error) {
-      throw new SseStoreUnavailableError('The session could not be marked deleted.', { cause: error });
+      throw new SseStoreUnavailableError('Deleting the session was not acknowledged (it may be marked deleted already); delete it again.', {
+        cause: error,
+      });
     }
     // From here on no id of the session can be resumed; the keys go in a few commands (one slot).
     const doomed = [index, ...members.flatMap((member) => this.keys.streamKeysOf(sessionId, member))];
