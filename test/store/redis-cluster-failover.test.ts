@@ -21,6 +21,7 @@ import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { createSseEventStore } from '../../lib/testing';
 import { collect, delay, type Recording, record, waitFor } from '../support/async';
 import { bounded } from '../support/bounded';
+import { readHeld } from '../support/read-held';
 import { uniquePrefix } from '../support/caches';
 import { type RedisClusterNode, type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster';
 
@@ -162,9 +163,19 @@ async function killMaster(t: TestContext, { replicaLags }: { replicaLags: boolea
   for (const run of runs) {
     const held = await retryWhileUnavailable(() => readHeld(readerSide, run.address), onRetry);
     stored.set(run, held.events);
-    // Sequences are marked lost only where acknowledged writes are gone.
+    // Sequences are marked lost only where acknowledged writes are gone, or where a write whose
+    // outcome its writer never learnt may have been stored (its sequence counts as used).
     const acknowledgedAndGone = new Set(lostWrites(run, held.events).map((attempt) => sequenceOf(attempt.id!)));
-    for (const sequence of held.lost) assert.ok(acknowledgedAndGone.has(sequence), `${run.address.sessionId}: sequence ${sequence} is reported lost`);
+    const acknowledged = new Set(run.attempts.flatMap((attempt) => (attempt.id ? [sequenceOf(attempt.id)] : [])));
+    const unknownOutcome = run.attempts.filter((attempt) => attempt.rejectedWith).length;
+    const lostUnacknowledged = held.lost.filter((sequence) => !acknowledgedAndGone.has(sequence));
+    for (const sequence of lostUnacknowledged) {
+      assert.ok(!acknowledged.has(sequence), `${run.address.sessionId}: sequence ${sequence}, acknowledged and held, is reported lost`);
+    }
+    assert.ok(
+      lostUnacknowledged.length <= unknownOutcome,
+      `${run.address.sessionId}: ${lostUnacknowledged.length} sequences reported lost, more than the ${unknownOutcome} rejected writes`,
+    );
   }
   t.diagnostic(`reads of the other instance that failed typed once the failover was over (then retried): ${readsRetried}`);
 
@@ -266,34 +277,6 @@ async function readerOutcome(store: SseEventStore, run: StreamRun, stored: reado
   const resumed = await retryWhileUnavailable(() => readHeld(store, run.address, last?.id));
   assert.deepEqual(resumed.events, rest, `${sessionId}: resumed after ${last?.id}, the reader gets the rest of the stream`);
   return `failed: ${outcome.error.code}, resumed${resumed.lost.length > 0 ? `, told of ${resumed.lost.length} lost` : ''}`;
-}
-
-/**
- * Every event the stream holds after `afterId` (or from its start), as a client would collect it:
- * where the reader reports an event lost (`SseHistoryExpiredError`), it resumes after that one.
- */
-async function readHeld(store: SseEventStore, address: SseStreamAddress, afterId?: string): Promise<{ events: SseStoredEvent[]; lost: number[] }> {
-  const events: SseStoredEvent[] = [];
-  const lost: number[] = [];
-  for (let after = afterId; ; ) {
-    let missing: number;
-    try {
-      const reader = await bounded(after ? store.getStreamReader(after) : store.getStreamReaderFromStart(address), 'open a reader');
-      assert.ok(reader, `${address.sessionId} resumes after ${after ?? 'its start'}`);
-      const recording = record(reader.events());
-      const ended = await bounded(recording.ended, 'a reader ends');
-      events.push(...recording.values);
-      if (!('error' in ended)) return { events, lost };
-      if (!(ended.error instanceof SseHistoryExpiredError)) throw ended.error;
-      missing = ended.error.missingSequence;
-    } catch (error) {
-      if (!(error instanceof SseHistoryExpiredError)) throw error;
-      missing = error.missingSequence;
-    }
-    assert.ok(!lost.includes(missing), `${address.sessionId}: sequence ${missing} reported lost twice`);
-    lost.push(missing);
-    after = ids.format(address, missing);
-  }
 }
 
 /** Runs `read` again while it fails with `SseStoreUnavailableError`, a few times at most. */

@@ -8,9 +8,18 @@ import type {
 
 /** The cause of a failed command when Redis did not answer in time. */
 export class RedisCommandTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`Redis did not answer within ${timeoutMs} ms`);
+  constructor(
+    readonly timeoutMs: number,
+    /** False when the command never left this process (so it never runs): dropped from the client's queue. */
+    readonly maybeSent: boolean,
+  ) {
+    super(`Redis did not answer within ${timeoutMs} ms${maybeSent ? '' : ' (the command was not sent)'}`);
   }
+}
+
+/** True when a command failed in a way that means Redis never ran it. */
+export function wasNotSent(error: unknown): boolean {
+  return error instanceof RedisCommandTimeoutError && !error.maybeSent;
 }
 
 /**
@@ -75,16 +84,18 @@ export class RedisCommands {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const error = new RedisCommandTimeoutError(this.timeoutMs);
-        abort.abort(error);
-        reject(error);
+        // Drops the command from node-redis's queue if it has not been written yet; node-redis
+        // then rejects it at once, before this rejection, so the error below tells which it was.
+        abort.abort();
+        setImmediate(() => reject(new RedisCommandTimeoutError(this.timeoutMs, true)));
       }, this.timeoutMs);
     });
     try {
       return await Promise.race([operation({ abortSignal: abort.signal }), timedOut]);
     } catch (error) {
       if (this.connection.isCluster) this.refreshSlotMap();
-      throw error;
+      const dropped = abort.signal.aborted && error?.constructor?.name === 'AbortError';
+      throw dropped ? new RedisCommandTimeoutError(this.timeoutMs, false) : error;
     } finally {
       clearTimeout(timer);
     }

@@ -7,7 +7,7 @@ import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-st
 import { MAX_TIMER_DELAY } from '../../sse-event-store-options';
 import type { StreamAppender } from '../stream-storage.interface';
 import type { RedisAppendBatcher } from './redis-append-batcher';
-import type { RedisCommands } from './redis-commands';
+import { type RedisCommands, wasNotSent } from './redis-commands';
 import type { RedisStreamKeySet } from './redis-stream-keys';
 import { SESSION_DELETED, TOUCH_STREAM, UPDATE_STREAM } from './redis-stream-scripts';
 
@@ -47,7 +47,10 @@ export class RedisStreamAppender implements StreamAppender {
     /** The stream's wake-up channel. */
     private readonly channel: string,
     private mode: SseEventStreamMode,
-    /** The last sequence this writer knows of: where the stream continues should its metadata vanish. */
+    /**
+     * The last sequence this writer was given, or may have been: where the stream continues should
+     * its metadata vanish or fall behind (a failover to a replica that lagged).
+     */
     private lastSequence: number,
     private readonly context: RedisAppenderContext,
   ) {
@@ -76,6 +79,11 @@ export class RedisStreamAppender implements StreamAppender {
       );
     } catch (error) {
       if (restartTtls) this.ttlsRestartedAt = Number.NEGATIVE_INFINITY;
+      // Unless the script never left this process, Redis may have stored the events without the
+      // answer reaching us (a timeout, a master that died after running it), and readers may have
+      // them already. Their sequences count as used: should Redis come back without them, they
+      // are marked lost, not given again.
+      if (!(error instanceof SseEventPersistenceError && wasNotSent(error.cause))) this.lastSequence += payloads.length;
       throw error;
     }
     this.lastSequence = Math.max(this.lastSequence, first + payloads.length - 1);
@@ -103,10 +111,10 @@ export class RedisStreamAppender implements StreamAppender {
     try {
       outcome = await write();
     } catch (error) {
-      throw new SseEventPersistenceError(
-        `Redis did not acknowledge the write to stream '${this.address.streamId}'; it may or may not have been stored.`,
-        { cause: error },
-      );
+      const outcome = wasNotSent(error) ? 'it was not sent, so it was not stored' : 'it may or may not have been stored';
+      throw new SseEventPersistenceError(`Redis did not acknowledge the write to stream '${this.address.streamId}'; ${outcome}.`, {
+        cause: error,
+      });
     }
     if (outcome === SESSION_DELETED) throw new SseSessionDeletedError(this.address.sessionId);
     return Number(outcome);
