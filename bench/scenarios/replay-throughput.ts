@@ -13,7 +13,7 @@ const FILL_IN_FLIGHT = 512;
 
 /**
  * `replay-100k`: events/s delivered to a subscriber that resumes from the start of a
- * 100,000-event stream. A replay slower than the cap is stopped and rated on what it delivered
+ * 100,000-event stream, the best of a few replays. A replay slower than the cap is stopped and rated on what it delivered
  * (its rate does not change along the stream). Raw Redis is rated by the better of MGET pages
  * and XRANGE pages, both of the store's replay page size.
  */
@@ -38,9 +38,13 @@ async function replayRate(context: ScenarioContext, target: Target, rawLayout?: 
   const address = { sessionId: 'replay', streamId: 'long' };
   const rate = await withSubject(spec, async (subject) => {
     await fillStream(subject, address, events, FILL_IN_FLIGHT);
-    const started = now();
-    const delivered = await subject.replay(address, { count: events, deadline: started + context.sizes.replayCapMs });
-    return delivered / ((now() - started) / 1_000);
+    let best = 0;
+    for (let pass = 0; pass < context.sizes.replayRepeats; pass++) {
+      const started = now();
+      const delivered = await subject.replay(address, { count: events, deadline: started + context.sizes.replayCapMs });
+      best = Math.max(best, delivered / ((now() - started) / 1_000));
+    }
+    return best;
   });
   context.log(`replay-100k ${subjectLabel(spec)}: ${Math.round(rate)} events/s`);
   return rate;

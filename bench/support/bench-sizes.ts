@@ -6,6 +6,8 @@ export interface BenchSizes {
   replayEvents: number;
   /** A replay slower than this is stopped and its rate taken from what it delivered. */
   replayCapMs: number;
+  /** Replays of the stream per implementation; the best counts (one slow pass is the machine, not the store). */
+  replayRepeats: number;
   tailStreams: number;
   tailEventsPerStream: number;
   /** Events missed by the resuming client in `replay-tail`. */
@@ -31,6 +33,7 @@ export const FULL_SIZES: BenchSizes = {
   writeSeconds: 3,
   replayEvents: 100_000,
   replayCapMs: 10_000,
+  replayRepeats: 3,
   tailStreams: 1_000,
   tailEventsPerStream: 1_000,
   tailMissed: 10,
@@ -51,6 +54,7 @@ export const QUICK_SIZES: BenchSizes = {
   writeSeconds: 0.2,
   replayEvents: 5_000,
   replayCapMs: 1_500,
+  replayRepeats: 1,
   tailStreams: 50,
   tailEventsPerStream: 100,
   tailMissed: 10,

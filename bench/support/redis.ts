@@ -37,13 +37,24 @@ export function uniquePrefix(label: string): string {
   return `bench-${label}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Deletes every key that contains `prefix` (whatever namespace a cache put in front of it). */
+/** How long a clean-up waits for Redis to finish freeing what it deleted. */
+const LAZY_FREE_WAIT_MS = 60_000;
+
+/**
+ * Deletes every key that contains `prefix` (whatever namespace a cache put in front of it), and
+ * waits until Redis has freed them: `UNLINK` frees large values on a thread of its own, which on
+ * a 2-core machine would otherwise slow down whichever measurement comes next.
+ */
 export async function deleteRedisKeys(prefix: string): Promise<number> {
   const client = await connectRawClient();
   let deleted = 0;
   try {
     for await (const keys of client.scanIterator({ MATCH: `*${prefix}*`, COUNT: 5_000 })) {
       if (keys.length > 0) deleted += await client.unlink(keys);
+    }
+    const deadline = Date.now() + LAZY_FREE_WAIT_MS;
+    while (Date.now() < deadline && /lazyfree_pending_objects:([1-9]\d*)/.test(await client.info('memory'))) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
     client.destroy();

@@ -80,6 +80,11 @@ export class SampleProcess {
     });
   }
 
+  /** The process id (for reading its memory figures from /proc). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Everything the process wrote so far (stdout and stderr). */
   output(): string {
     return this.log.text;

@@ -14,6 +14,8 @@ export type SseEnd = { reason: 'completed' } | { reason: 'failed'; error: unknow
 export interface SseOpenOptions {
   /** Sent as the `Last-Event-ID` header. */
   lastEventId?: string;
+  /** Called for each message as it arrives (after it is recorded), for clients that time deliveries. */
+  onMessage?: (message: SseMessage) => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export class SseConnection {
     readonly body: string,
     private readonly abort: AbortController,
     stream: ReadableStream<Uint8Array> | null,
+    private readonly onMessage?: (message: SseMessage) => void,
   ) {
     this.ended = stream ? this.read(stream) : Promise.resolve({ reason: 'completed' as const });
     void this.ended.then((end) => {
@@ -52,7 +55,7 @@ export class SseConnection {
     if (response.status !== 200) {
       return new SseConnection(response.status, contentType, await response.text(), abort, null);
     }
-    return new SseConnection(response.status, contentType, '', abort, response.body);
+    return new SseConnection(response.status, contentType, '', abort, response.body, options.onMessage);
   }
 
   /** True while the response is still open. */
@@ -87,7 +90,9 @@ export class SseConnection {
     const decoder = new TextDecoder();
     const parser = createParser({
       onEvent: ({ id, event, data }) => {
-        this.messages.push({ id, event, data });
+        const message = { id, event, data };
+        this.messages.push(message);
+        this.onMessage?.(message);
         this.wakeWaiters();
       },
     });
