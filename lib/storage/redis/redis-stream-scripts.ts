@@ -119,7 +119,7 @@ return tonumber(last)
  * KEYS: per stream: tombstone, metadata, events.
  * ARGV: now, event TTL, metadata TTL, retention cap, wake-up message ('' for none), then per
  *       stream: event count, '1' to restart the TTLs, wake-up channel, mode, last sequence its
- *       writer knows, '1' to publish the events with the wake-up, the events.
+ *       writer was or may have been given, '1' to publish the events with the wake-up, the events.
  * Returns per stream its first new sequence, -1 when its session was deleted, or an error message.
  */
 export const APPEND_EVENTS = script(
@@ -141,9 +141,10 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
   end
   known_last = tonumber(known_last)
   if last - count < known_last then
-    -- The sequence is behind what this writer was given: appends it was told were stored are
-    -- gone (a failover to a replica that had not received them). Continue after them, so no id
-    -- is given twice, and mark them lost, so readers that reach them are told.
+    -- The sequence is behind what this writer was (or may have been) given: appends that were
+    -- stored are gone (a failover to a replica that had not received them), and readers may have
+    -- had them. Continue after them, so no id is given twice, and mark them lost, so readers that
+    -- reach them are told.
     for sequence = math.max(last - count + 1, known_last - cap + 1), known_last do
       redis.call('XADD', events, 'MAXLEN', cap, string.format('%d-%s', sequence, now), 'lost', '1')
     end
