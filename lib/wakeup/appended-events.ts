@@ -7,10 +7,15 @@ import type { StoredEventRecord } from '../storage/stream-storage.interface';
  */
 export const MAX_PUSHED_CHARS = 64 * 1024;
 
-/** True when these stored events may travel with their wake-up (see {@link MAX_PUSHED_CHARS}). */
-export function isPushable(payloads: readonly string[]): boolean {
+/** Characters of stored event JSON in these events. */
+export function storedChars(payloads: readonly string[]): number {
   let chars = 0;
   for (const payload of payloads) chars += payload.length;
+  return chars;
+}
+
+/** True when stored events of this many characters may travel with their wake-up (see {@link MAX_PUSHED_CHARS}). */
+export function isPushable(chars: number): boolean {
   return chars <= MAX_PUSHED_CHARS;
 }
 

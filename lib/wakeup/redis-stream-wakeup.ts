@@ -6,7 +6,7 @@ import type { AppendedEvents } from './appended-events';
 import { LocalStreamWakeup } from './local-stream-wakeup';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
 import { StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
-import { decodeWakeupMessage, encodeWakeupMessage } from './wakeup-message';
+import { decodeWakeupMessage, encodeWakeupMessage, isFromOrigin } from './wakeup-message';
 
 /** How long shutdown waits for a subscriber connection that is still being made. */
 const CLOSE_WAIT_MS = 2_000;
@@ -124,13 +124,12 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
   }
 
   private deliver(channel: string, message: string | undefined): void {
+    // This process's own wake-ups were delivered here when they were published.
+    if (message !== undefined && isFromOrigin(message, this.origin)) return;
     const entry = this.channels.get(channel);
     if (!entry) return;
-    const decoded = message === undefined ? undefined : decodeWakeupMessage(message);
-    // This process's own wake-ups were delivered here when they were published.
-    if (decoded?.origin === this.origin) return;
     if (typeof entry.address === 'string') this.local.notifySession(entry.address);
-    else this.local.notify(entry.address, decoded?.appended);
+    else this.local.notify(entry.address, message === undefined ? undefined : decodeWakeupMessage(message).appended);
   }
 
   private ensureSubscriber(): RedisPubSubClient {

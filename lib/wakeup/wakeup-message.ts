@@ -1,4 +1,4 @@
-import { AppendedEvents, isPushable } from './appended-events';
+import { AppendedEvents, isPushable, storedChars } from './appended-events';
 
 /*
  * A wake-up on a Redis pub/sub channel is the publishing process's origin id, followed, when the
@@ -15,8 +15,13 @@ export interface WakeupMessage {
 }
 
 export function encodeWakeupMessage(origin: string, appended?: AppendedEvents): string {
-  if (!appended || !isPushable(appended.storedPayloads)) return origin;
+  if (!appended || !isPushable(storedChars(appended.storedPayloads))) return origin;
   return [origin, String(appended.firstSequence), ...appended.storedPayloads].join(SEPARATOR);
+}
+
+/** True when `origin` published this wake-up: checked before decoding, so a process's own echoes cost no parsing. */
+export function isFromOrigin(message: string, origin: string): boolean {
+  return message.startsWith(origin) && (message.length === origin.length || message[origin.length] === SEPARATOR);
 }
 
 /** Reads a wake-up; one that cannot be read is a plain wake-up of its sender, so readers read. */

@@ -1022,14 +1022,15 @@ export function defineStoreSuite(path: StorePath): void {
       });
 
       // Expiry differs by path: one key per event on the generic paths, one key per stream natively.
+      const REFRESH_EXPIRATIONS = {
+        eventSlidingExpiration: 30 * MINUTE,
+        eventAbsoluteExpiration: 120 * MINUTE,
+        metadataSlidingExpiration: 60 * MINUTE,
+        metadataAbsoluteExpiration: 240 * MINUTE,
+      };
       if (path === 'redis-native') {
         it('reading an old stream slides its expiry, never past the absolute limit of its newest event', async (t) => {
-          const h = await open(t, {
-            eventSlidingExpiration: 30 * MINUTE,
-            eventAbsoluteExpiration: 120 * MINUTE,
-            metadataSlidingExpiration: 60 * MINUTE,
-            metadataAbsoluteExpiration: 240 * MINUTE,
-          });
+          const h = await open(t, REFRESH_EXPIRATIONS);
           const address = { sessionId: 'refresh', streamId: 'main' };
           const native = redisNativeLayout(h.raw, h.keyPrefix);
           const writer = await h.store.createStream(address);
@@ -1056,12 +1057,7 @@ export function defineStoreSuite(path: StorePath): void {
         });
       } else {
         it('reading an old event refreshes its TTL, never past its absolute limit', async (t) => {
-          const h = await open(t, {
-            eventSlidingExpiration: 30 * MINUTE,
-            eventAbsoluteExpiration: 120 * MINUTE,
-            metadataSlidingExpiration: 60 * MINUTE,
-            metadataAbsoluteExpiration: 240 * MINUTE,
-          });
+          const h = await open(t, REFRESH_EXPIRATIONS);
           const address = { sessionId: 'refresh', streamId: 'main' };
           const generic = cacheLayout(h.raw, h.keyPrefix);
           const eventKey = (sequence: number): string => generic.eventKey(address, sequence);

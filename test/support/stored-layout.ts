@@ -69,8 +69,8 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
   const client = redisClientOf(cache);
   if (!client) throw new Error('the native layout needs a cache on @keyv/redis');
   const keys = new RedisStreamKeys(keyPrefix);
-  const entryIds = async (address: SseStreamAddress): Promise<string[]> =>
-    (await client.xRange(keys.stream(address).events, '-', '+')).map((entry) => entry.id);
+  /** Every entry of the stream's events key, oldest first. */
+  const entries = (address: SseStreamAddress) => client.xRange(keys.stream(address).events, '-', '+');
   const sequenceOf = (id: string): number => Number(id.split('-')[0]);
   const ttl = async (key: string): Promise<number | undefined> => {
     const remaining = await client.pTTL(key);
@@ -84,13 +84,12 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
     keysPerSession: (streams) => 2 * streams + 1,
     async storedSequences(address, upTo) {
       // Entries without an event mark sequences known to be lost (see the append script).
-      const entries = await client.xRange(keys.stream(address).events, '-', '+');
-      return entries.filter((entry) => 'e' in entry.message).map((entry) => sequenceOf(entry.id)).filter((sequence) => sequence <= upTo);
+      return (await entries(address)).filter((entry) => 'e' in entry.message).map((entry) => sequenceOf(entry.id)).filter((sequence) => sequence <= upTo);
     },
     hasMetadata: async (address) => (await client.exists(keys.stream(address).metadata)) === 1,
     async removeEvent(address, sequence) {
-      const id = (await entryIds(address)).find((entryId) => sequenceOf(entryId) === sequence);
-      if (id) await client.xDel(keys.stream(address).events, id);
+      const entry = (await entries(address)).find(({ id }) => sequenceOf(id) === sequence);
+      if (entry) await client.xDel(keys.stream(address).events, entry.id);
     },
     removeMetadata: async (address) => void (await client.del(keys.stream(address).metadata)),
     eventTtl: (address) => ttl(keys.stream(address).events),
@@ -98,10 +97,10 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
     indexTtl: (sessionId) => ttl(keys.index(sessionId)),
     async age(address, eventsWrittenAt, metadataWrittenAt, timeToLive) {
       const { events, metadata } = keys.stream(address);
-      const entries = await client.xRange(events, '-', '+');
-      if (entries.length !== eventsWrittenAt.length) throw new Error(`${entries.length} events stored, ${eventsWrittenAt.length} times given`);
+      const stored = await entries(address);
+      if (stored.length !== eventsWrittenAt.length) throw new Error(`${stored.length} events stored, ${eventsWrittenAt.length} times given`);
       await client.del(events);
-      for (const [index, entry] of entries.entries()) {
+      for (const [index, entry] of stored.entries()) {
         await client.xAdd(events, `${sequenceOf(entry.id)}-${eventsWrittenAt[index]}`, entry.message);
       }
       await client.hSet(metadata, { w: String(metadataWrittenAt), t: String(Math.max(...eventsWrittenAt)) });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { encodeEvent } from '../../lib/storage/stored-records';
 import { AppendedEvents, MAX_PUSHED_CHARS } from '../../lib/wakeup/appended-events';
-import { decodeWakeupMessage, encodeWakeupMessage } from '../../lib/wakeup/wakeup-message';
+import { decodeWakeupMessage, encodeWakeupMessage, isFromOrigin } from '../../lib/wakeup/wakeup-message';
 
 const ORIGIN = '6f1c2c44-7a43-4b9e-9d55-0f7f1f1b7f0e';
 
@@ -39,4 +39,12 @@ test('a message that cannot be read is a plain wake-up, so readers read the stre
   }
   const unreadable = decodeWakeupMessage(`${ORIGIN}\n7\nnot json`);
   assert.equal(unreadable.appended?.record(7), undefined, 'an event that cannot be decoded is not delivered from the message');
+});
+
+test("a process's own wake-ups are recognised before decoding, with or without events", () => {
+  const withEvents = encodeWakeupMessage(ORIGIN, new AppendedEvents(3, [encodeEvent('three', undefined, undefined, 0)]));
+  assert.equal(isFromOrigin(ORIGIN, ORIGIN), true);
+  assert.equal(isFromOrigin(withEvents, ORIGIN), true);
+  assert.equal(isFromOrigin(`${ORIGIN}0`, ORIGIN), false, 'a longer origin that starts the same is another sender');
+  assert.equal(isFromOrigin(withEvents.replace(ORIGIN, 'another-instance'), ORIGIN), false);
 });

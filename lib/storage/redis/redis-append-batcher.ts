@@ -1,4 +1,4 @@
-import { isPushable } from '../../wakeup/appended-events';
+import { isPushable, storedChars } from '../../wakeup/appended-events';
 import type { LuaScript } from './lua-script';
 import type { RedisCommands } from './redis-commands';
 import type { RedisStreamKeySet } from './redis-stream-keys';
@@ -49,6 +49,8 @@ export interface StreamAppend {
 
 interface PendingAppend {
   append: StreamAppend;
+  /** Characters of event JSON in the append: what bounds a call, and whether the events travel with the wake-up. */
+  chars: number;
   resolve(outcome: number): void;
   reject(error: unknown): void;
 }
@@ -77,7 +79,7 @@ export class RedisAppendBatcher {
   /** Resolves with the first sequence given to the events, or `SESSION_DELETED` (see the scripts). */
   append(append: StreamAppend): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ append, resolve, reject });
+      this.pending.push({ append, chars: storedChars(append.payloads), resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       process.nextTick(() => this.flush());
@@ -99,12 +101,10 @@ export class RedisAppendBatcher {
       let chars = 0;
       for (const pending of group) {
         const { payloads } = pending.append;
-        let appendChars = 0;
-        for (const payload of payloads) appendChars += payload.length;
         const full =
           call.length >= streamsPerCall ||
           events + payloads.length > MAX_EVENTS_PER_CALL ||
-          chars + appendChars > MAX_CHARS_PER_CALL;
+          chars + pending.chars > MAX_CHARS_PER_CALL;
         if (call.length > 0 && full) {
           yield call;
           call = [];
@@ -113,7 +113,7 @@ export class RedisAppendBatcher {
         }
         call.push(pending);
         events += payloads.length;
-        chars += appendChars;
+        chars += pending.chars;
       }
       if (call.length > 0) yield call;
     }
@@ -123,7 +123,7 @@ export class RedisAppendBatcher {
     const { eventTtl, metadataTtl, maxEvents, wakeupMessage } = this.settings;
     const keys: string[] = [];
     const args = [String(Date.now()), String(eventTtl), String(metadataTtl), String(maxEvents), wakeupMessage];
-    for (const { append } of call) {
+    for (const { append, chars } of call) {
       keys.push(append.keys.tombstone, append.keys.metadata, append.keys.events);
       args.push(
         String(append.payloads.length),
@@ -131,7 +131,7 @@ export class RedisAppendBatcher {
         append.channel,
         append.mode,
         String(append.knownLast),
-        isPushable(append.payloads) ? '1' : '0',
+        isPushable(chars) ? '1' : '0',
       );
       for (const payload of append.payloads) args.push(payload);
     }
