@@ -15,7 +15,8 @@ import type {
 import { assertMode, SseEventStreamMode } from './interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from './interfaces/sse-event-store-options.interface';
 import { SseEventStore } from './sse-event-store';
-import type { StreamStorage } from './storage/stream-storage.interface';
+import type { StreamSnapshot, StreamStorage } from './storage/stream-storage.interface';
+import { printableId } from './logging/printable-id';
 import { StreamReader } from './stream/stream-reader';
 import { StreamWriter } from './stream/stream-writer';
 import { WriterRegistry } from './stream/writer-registry';
@@ -41,15 +42,15 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
 
   async createStream(options: SseCreateStreamOptions): Promise<SseEventStreamWriter> {
     this.assertAddress(options);
-    const { sessionId, streamId, mode = SseEventStreamMode.Streaming } = options;
+    const { sessionId, streamId, mode = SseEventStreamMode.Streaming, reopenCompleted = true } = options;
     const address = { sessionId, streamId };
     assertMode(mode);
     const release = this.writers.reserve(address);
     try {
-      const appender = await this.storage.openStream(address, mode);
+      const appender = await this.storage.openStream(address, mode, reopenCompleted !== false);
       const writer = new StreamWriter(address, this.ids.forStream(address), appender, this.wakeup, this.options.maxEventBytes, release);
       this.writers.attach(writer);
-      this.logger.verbose(`Stream '${streamId}' opened (${mode}).`);
+      this.logger.verbose(`Stream ${printableId(streamId)} opened (${mode}).`);
       return writer;
     } catch (error) {
       release();
@@ -71,14 +72,26 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     if (sequence < snapshot.lastSequence && (sequence + 1 < snapshot.firstSequence || !events[0])) {
       throw new SseHistoryExpiredError(address.sessionId, address.streamId, sequence + 1, snapshot.firstSequence);
     }
-    return this.reader(address, sequence);
+    return this.reader(address, sequence, snapshot);
   }
 
   async getStreamReaderFromStart(address: SseStreamAddress): Promise<SseEventStreamReader | null> {
     this.assertAddress(address);
-    const result = await this.storage.read(address, 1, 0);
+    let result = await this.storage.read(address, 1, 1);
     if (result.status !== 'found') return null;
-    return this.reader(address, result.snapshot.firstSequence - 1);
+    const { firstSequence } = result.snapshot;
+    // The retention cap trimmed the oldest events: read the first one it keeps.
+    if (firstSequence > 1 && firstSequence <= result.snapshot.lastSequence) {
+      result = await this.storage.read(address, firstSequence, 1);
+      if (result.status !== 'found') return null;
+    }
+    const { snapshot, events } = result;
+    // The first event is gone too (expired, or evicted and marked lost): starting at a later one
+    // would skip events silently, so the client is told before anything is sent.
+    if (snapshot.lastSequence >= snapshot.firstSequence && !events[0]) {
+      throw new SseHistoryExpiredError(address.sessionId, address.streamId, snapshot.firstSequence, snapshot.firstSequence);
+    }
+    return this.reader(address, snapshot.firstSequence - 1, snapshot);
   }
 
   async deleteStreamsForSession(sessionId: string): Promise<void> {
@@ -91,15 +104,17 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     // deleted session either.
     for (const writer of this.writers.writersOf(sessionId)) writer.terminate(deleted);
     this.wakeup.notifySession(sessionId);
-    this.logger.debug(`Deleted ${count} stream(s) of a session.`);
+    this.logger.debug(`Deleted ${count} stream(s) of session ${printableId(sessionId)}.`);
   }
 
   onModuleDestroy(): void {
     this.shutdown.abort();
   }
 
-  private reader(address: SseStreamAddress, afterSequence: number): StreamReader {
-    return new StreamReader(address, this.ids.forStream(address), afterSequence, this.storage, this.wakeup, {
+  /** A reader after `afterSequence`, given the stream's state when it was opened. */
+  private reader(address: SseStreamAddress, afterSequence: number, snapshot: StreamSnapshot): StreamReader {
+    const finished = snapshot.completed && afterSequence >= snapshot.lastSequence;
+    return new StreamReader(address, this.ids.forStream(address), afterSequence, finished, this.storage, this.wakeup, {
       pageSize: this.options.replayPageSize,
       pollingInterval: () =>
         this.storage.isProcessLocal || this.wakeup.reachesOtherProcesses ? undefined : this.options.pollingInterval,

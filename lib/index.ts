@@ -17,3 +17,5 @@ export type { SseEventStorage, SseEventStoreModuleOptions } from './interfaces/s
 export type { RedisPubSubClient } from './wakeup/redis-pub-sub-client.interface';
 export { DEFAULT_SSE_EVENT_STORE_OPTIONS } from './sse-event-store.constants';
 export * from './errors';
+export { SseStreamPublisher } from './publisher/sse-stream-publisher';
+export * from './http';

@@ -22,12 +22,16 @@ const POSITIVE_INTEGER_OPTIONS = [
   'maxIdLength',
   'maxStreamsPerSession',
   'operationTimeout',
+  'retryInterval',
 ] as const;
+
+/** Options where 0 turns the feature off. */
+const NON_NEGATIVE_INTEGER_OPTIONS = ['keepAliveInterval'] as const;
 
 const STORAGE_CHOICES: readonly SseEventStorage[] = ['auto', 'generic', 'redis'];
 
 /** Options used directly as timer delays. */
-const TIMER_OPTIONS = ['pollingInterval', 'operationTimeout'] as const;
+const TIMER_OPTIONS = ['pollingInterval', 'operationTimeout', 'keepAliveInterval'] as const;
 
 /** Fills in the defaults and rejects nonsense up front, so misconfiguration fails at start-up. */
 export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions = {}): ResolvedSseEventStoreOptions {
@@ -47,6 +51,12 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
     const value = resolved[name];
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new SseEventStoreConfigurationError(`SseEventStoreModule option '${name}' must be a positive integer, got ${String(value)}.`);
+    }
+  }
+  for (const name of NON_NEGATIVE_INTEGER_OPTIONS) {
+    const value = resolved[name];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new SseEventStoreConfigurationError(`SseEventStoreModule option '${name}' must be a non-negative integer (0 turns it off), got ${String(value)}.`);
     }
   }
   for (const name of TIMER_OPTIONS) {

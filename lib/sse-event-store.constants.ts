@@ -16,6 +16,8 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
   maxStreamsPerSession: 1_000,
   operationTimeout: 5_000,
   storage: 'auto',
+  keepAliveInterval: 15_000,
+  retryInterval: 3_000,
 } as const;
 
 /** Token of the cache the store runs on (the application's CACHE_MANAGER or the module's own fallback). */

@@ -1,10 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ResumableSseResponder } from './http/resumable-sse-responder';
+import { SseStreamPublisher } from './publisher/sse-stream-publisher';
 import { SseEventStore } from './sse-event-store';
 import { ConfigurableSseEventStoreModule, SSE_EVENT_STORE_OPTIONS_TYPE } from './sse-event-store.module-definition';
 import { sseEventStoreProviders } from './sse-event-store.providers';
 
 /**
- * Provides {@link SseEventStore}.
+ * Provides {@link SseEventStore}, {@link SseStreamPublisher}, and what `@ResumableSse()` routes need.
  *
  * ```ts
  * @Module({ imports: [CacheModule.register({ isGlobal: true }), SseEventStoreModule.forRoot()] })
@@ -16,7 +18,7 @@ import { sseEventStoreProviders } from './sse-event-store.providers';
  */
 @Module({
   providers: sseEventStoreProviders,
-  exports: [SseEventStore],
+  exports: [SseEventStore, SseStreamPublisher, ResumableSseResponder],
 })
 export class SseEventStoreModule extends ConfigurableSseEventStoreModule {
   /** Registers the store; every option has a default, so `forRoot()` is enough. */

@@ -2,6 +2,8 @@ import { Logger, type Provider } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { type Cache, createCache } from 'cache-manager';
 import { DefaultSseEventStore } from './default-sse-event-store';
+import { ResumableSseResponder } from './http/resumable-sse-responder';
+import { SseStreamPublisher } from './publisher/sse-stream-publisher';
 import type {
   ResolvedSseEventStoreOptions,
   SseEventStoreModuleOptions,
@@ -68,4 +70,6 @@ export const sseEventStoreProviders: Provider[] = [
   storageProvider,
   wakeupProvider,
   storeProvider,
+  SseStreamPublisher,
+  ResumableSseResponder,
 ];

@@ -2,13 +2,11 @@ import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { SseEventStoreModule } from '../lib';
+import { SseEventStoreExceptionFilter, SseEventStoreModule } from '../lib';
 import { McpController } from './mcp/mcp.controller';
 import { McpSessionsService } from './mcp/mcp-sessions.service';
 import { PageController } from './page.controller';
 import type { SampleConfig } from './sample-config';
-import { SseEventStoreErrorFilter } from './sse-event-store-error.filter';
-import { StreamWritersService } from './stream-writers.service';
 import { StreamsController } from './streams.controller';
 
 @Module({})
@@ -21,9 +19,13 @@ export class AppModule {
   static register(config: SampleConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []), SseEventStoreModule.forRoot()],
+      imports: [
+        ...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []),
+        SseEventStoreModule.forRoot({ keepAliveInterval: config.keepAliveInterval, retryInterval: config.retryInterval }),
+      ],
       controllers: [PageController, StreamsController, McpController],
-      providers: [StreamWritersService, McpSessionsService, { provide: APP_FILTER, useClass: SseEventStoreErrorFilter }],
+      // The store's typed errors as 4xx/503 answers instead of 500s.
+      providers: [McpSessionsService, { provide: APP_FILTER, useClass: SseEventStoreExceptionFilter }],
     };
   }
 }

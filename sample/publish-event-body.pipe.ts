@@ -25,10 +25,6 @@ export class PublishEventBodyPipe implements PipeTransform<unknown, PublishEvent
     if (typeof type !== 'string') {
       throw new BadRequestException(`"type" must be a string. ${EXPECTED_SHAPE}`);
     }
-    // The SSE format is line based: a line break would end the `event:` field early.
-    if (/[\r\n]/.test(type)) {
-      throw new BadRequestException('"type" must not contain line breaks.');
-    }
     return { data, type };
   }
 }

@@ -4,6 +4,10 @@ export interface SampleConfig {
   port: number;
   /** Redis (or Valkey) URL, redis:// or rediss://, shared by every instance; `undefined` keeps events in this process's memory. */
   redisUrl?: string;
+  /** `SSE_KEEPALIVE_MS`: a comment after this many ms of silence on a stream (0: none); `undefined` keeps the library's default. */
+  keepAliveInterval?: number;
+  /** `SSE_RETRY_MS`: the `retry:` sent to clients; `undefined` keeps the library's default. */
+  retryInterval?: number;
 }
 
 const DEFAULT_PORT = 3000;
@@ -19,5 +23,18 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     throw new Error('REDIS_URL must be a redis:// or rediss:// URL.');
   }
-  return { port, redisUrl };
+  const keepAliveInterval = readMilliseconds(env, 'SSE_KEEPALIVE_MS', 0);
+  const retryInterval = readMilliseconds(env, 'SSE_RETRY_MS', 1);
+  return { port, redisUrl, keepAliveInterval, retryInterval };
+}
+
+/** An optional integer number of milliseconds, at least `min`; anything else fails at start-up. */
+function readMilliseconds(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer number of milliseconds, at least ${min}, got '${raw}'.`);
+  }
+  return value;
 }

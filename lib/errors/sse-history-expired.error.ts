@@ -1,4 +1,5 @@
 import { SseEventStoreError } from './sse-event-store.error';
+import { printableId } from '../logging/printable-id';
 
 /**
  * Events a reader needs are gone (expired, evicted or trimmed by the retention cap), or the
@@ -15,6 +16,6 @@ export class SseHistoryExpiredError extends SseEventStoreError {
     /** The oldest sequence still retained, when known. */
     readonly firstAvailableSequence?: number,
   ) {
-    super(`Stream '${streamId}' no longer holds event ${missingSequence}: its history expired or was trimmed.`);
+    super(`Stream ${printableId(streamId)} no longer holds event ${missingSequence}: its history expired or was trimmed.`);
   }
 }

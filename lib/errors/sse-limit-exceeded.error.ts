@@ -1,4 +1,5 @@
 import { SseEventStoreError } from './sse-event-store.error';
+import { printableId } from '../logging/printable-id';
 
 /**
  * An operation would take the store past one of its configured limits on what it holds
@@ -26,7 +27,7 @@ export class SseLimitExceededError extends SseEventStoreError {
       'maxStreamsPerSession',
       max,
       sessionId,
-      `Stream '${streamId}' was not created: its session already holds ${max} streams (option maxStreamsPerSession). Delete the session's streams, or raise the limit.`,
+      `Stream ${printableId(streamId)} was not created: its session already holds ${max} streams (option maxStreamsPerSession). Delete the session's streams, or raise the limit.`,
     );
   }
 }

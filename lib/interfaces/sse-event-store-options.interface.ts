@@ -95,6 +95,18 @@ export interface SseEventStoreModuleOptions {
    * the other path unknown (readers resuming them get `null`, and clients start over).
    */
   storage?: SseEventStorage;
+  /**
+   * `@ResumableSse()` routes send a comment after this many ms in which a stream sent nothing, so
+   * proxies with an idle timeout keep the connection (nginx cuts at 60 s by default). `0` sends
+   * none. A route can set its own. Default 15 seconds.
+   */
+  keepAliveInterval?: number;
+  /**
+   * `@ResumableSse()` routes start every response with `retry:` set to this: how long a client
+   * waits before it reconnects (after a completed reader, a broken connection, or while the store
+   * is unavailable). A route can set its own. Default 3 seconds (what browsers use without one).
+   */
+  retryInterval?: number;
 }
 
 /** Values of {@link SseEventStoreModuleOptions.storage}. */

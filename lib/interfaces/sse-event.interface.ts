@@ -30,6 +30,12 @@ export interface SseStreamAddress {
 export interface SseCreateStreamOptions extends SseStreamAddress {
   /** Defaults to {@link SseEventStreamMode.Streaming}. */
   mode?: SseEventStreamMode;
+  /**
+   * Whether a stream that was completed is opened again (its readers then wait for the new
+   * writer). Default `true`. With `false`, `createStream` rejects with `SseStreamClosedError` for
+   * a completed stream: what {@link SseStreamPublisher} does, so a completion is final.
+   */
+  reopenCompleted?: boolean;
 }
 
 /** Options of {@link SseEventStore.getStreamReader}. */
@@ -38,13 +44,19 @@ export interface SseGetStreamReaderOptions {
   sessionId?: string;
 }
 
-/** Appends events to one stream. One open writer per stream and process. */
+/**
+ * Appends events to one stream. One open writer per stream and process.
+ * (For appends without keeping writers, see {@link SseStreamPublisher}.)
+ */
 export interface SseEventStreamWriter extends AsyncDisposable {
   readonly sessionId: string;
   readonly streamId: string;
   /**
    * Stores the event and resolves with it, `id` assigned, once the cache has it.
-   * Rejects with `SseEventPersistenceError` when the cache did not acknowledge it.
+   * Rejects with `SseEventPersistenceError` when the cache did not acknowledge it, with
+   * `SseStreamClosedError` once the stream was completed (by this writer, or by another writer
+   * of the stream on the Redis-native path), and with `SseInvalidInputError` for a `type` or `id`
+   * that holds CR, LF or NUL.
    */
   write<T extends SseEventInput>(event: T): Promise<T & { id: string }>;
   /** Switches the stream's mode; waiting streaming readers end when it becomes polling. */
@@ -55,7 +67,7 @@ export interface SseEventStreamWriter extends AsyncDisposable {
 
 /**
  * Where a reader's events are written: the HTTP response (Express `res`, Fastify `reply.raw`).
- * A reader given one reads the next page of history only once the response has drained.
+ * A reader given one emits its next event only once the response has drained.
  */
 export interface SseFlowControl {
   readonly writableNeedDrain: boolean;
@@ -76,6 +88,13 @@ export interface SseReadOptions {
 export interface SseEventStreamReader {
   readonly sessionId: string;
   readonly streamId: string;
+  /**
+   * True when, as the reader was opened, the stream was completed and the reader's position was
+   * its last event: `events()` has nothing to deliver. An SSE endpoint then answers 204, the
+   * standard way to tell `EventSource` to stop reconnecting. (Optional for fakes; the store's
+   * readers always set it.)
+   */
+  readonly finished?: boolean;
   /**
    * Events after the reader's position: a cold Observable that an `@Sse()` handler can return.
    * Streaming mode: stored events, then new ones, completing when the writer completes or the

@@ -15,6 +15,7 @@ import type {
   McpStreamId,
 } from './mcp-event-store.interface';
 import { McpResumeRefusedError } from './mcp-resume-refused.error';
+import { printableId } from '../logging/printable-id';
 
 /**
  * The MCP session an {@link McpSessionEventStore} belongs to: the id itself, or a function that
@@ -180,7 +181,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
       await Promise.allSettled([...inFlight]);
       reader = await this.store.getStreamReader(lastReplayed, { sessionId });
     }
-    this.logger.debug(`Replayed ${count} message(s) of stream '${streamId}'.`);
+    this.logger.debug(`Replayed ${count} message(s) of stream ${printableId(streamId)}.`);
     return streamId;
   }
 
@@ -228,7 +229,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
       return await this.store.getStreamReader(eventId, { sessionId });
     } catch (error) {
       if (!(error instanceof SseHistoryExpiredError)) throw error;
-      this.logger.warn(`Refused to resume stream '${error.streamId}' of an MCP session: ${error.message}`);
+      this.logger.warn(`Refused to resume stream ${printableId(error.streamId)} of an MCP session: ${error.message}`);
       return null;
     }
   }
@@ -279,7 +280,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
       )
       .then(() => writer.complete())
       .catch((error: unknown) => {
-        if (!this.closed) this.logger.warn(`Completing stream '${streamId}' of an MCP session failed: ${String(error)}`);
+        if (!this.closed) this.logger.warn(`Completing stream ${printableId(streamId)} of an MCP session failed: ${String(error)}`);
       });
     this.completions.set(streamId, completion);
     void completion.then(() => {

@@ -9,6 +9,7 @@ import type { CacheKeys } from './cache-keys';
 import type { CacheEntry, CheckedCache } from './checked-cache';
 import { parseStored, slidingTtl, type StoredMetadata } from './stored-records';
 import type { StreamAppender } from './stream-storage.interface';
+import { printableId } from '../logging/printable-id';
 
 /**
  * Write side of one stream on the generic cache path. The sequence lives here (one writer per
@@ -63,7 +64,7 @@ export class CacheStreamAppender implements StreamAppender {
     if (trimmedKeys.length > 0) {
       // Readers already treat these as gone (metadata says so); a failed delete only leaves them to expire.
       this.cache.deleteMany(trimmedKeys).catch((error: unknown) =>
-        this.logger.debug(`Trimming stream '${this.address.streamId}' failed; the events will expire: ${String(error)}`),
+        this.logger.debug(`Trimming stream ${printableId(this.address.streamId)} failed; the events will expire: ${String(error)}`),
       );
     }
     return first;
@@ -108,7 +109,7 @@ export class CacheStreamAppender implements StreamAppender {
       this.needsResync = true;
       // A timed-out write may still be carried out by the cache: say so rather than "not stored".
       throw new SseEventPersistenceError(
-        `The cache did not acknowledge the write to stream '${this.address.streamId}'; it may or may not have been stored.`,
+        `The cache did not acknowledge the write to stream ${printableId(this.address.streamId)}; it may or may not have been stored.`,
         { cause: error },
       );
     } finally {
@@ -122,7 +123,7 @@ export class CacheStreamAppender implements StreamAppender {
     try {
       values = await this.cache.getMany([this.metadataKey, this.keys.sessionTombstone(this.address.sessionId)]);
     } catch (error) {
-      throw new SseEventPersistenceError(`Stream '${this.address.streamId}' cannot be written: its state cannot be read.`, {
+      throw new SseEventPersistenceError(`Stream ${printableId(this.address.streamId)} cannot be written: its state cannot be read.`, {
         cause: error,
       });
     }
@@ -139,7 +140,7 @@ export class CacheStreamAppender implements StreamAppender {
     try {
       await this.cache.setMany([entry]);
     } catch (error) {
-      this.logger.debug(`Keeping stream '${this.address.streamId}' alive failed: ${String(error)}`);
+      this.logger.debug(`Keeping stream ${printableId(this.address.streamId)} alive failed: ${String(error)}`);
     }
   }
 }

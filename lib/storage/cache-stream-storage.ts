@@ -4,6 +4,7 @@ import { SseEventPersistenceError } from '../errors/sse-event-persistence.error'
 import { SseLimitExceededError } from '../errors/sse-limit-exceeded.error';
 import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
 import { SseStoreUnavailableError } from '../errors/sse-store-unavailable.error';
+import { SseStreamClosedError } from '../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../interfaces/sse-event-store-options.interface';
@@ -25,6 +26,7 @@ import {
   type StreamReadResult,
   StreamStorage,
 } from './stream-storage.interface';
+import { printableId } from '../logging/printable-id';
 
 /** Keys deleted per cache call when a session is removed. */
 const DELETE_BATCH_SIZE = 1000;
@@ -56,7 +58,7 @@ export class CacheStreamStorage extends StreamStorage {
     this.isProcessLocal = isProcessLocalCache(cache);
   }
 
-  openStream(address: SseStreamAddress, mode: SseEventStreamMode): Promise<StreamAppender> {
+  openStream(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<StreamAppender> {
     return this.sessionLocks.run(address.sessionId, async () => {
       const indexKey = this.keys.sessionIndex(address.sessionId);
       const [tombstone, index, metadata] = await this.readOrThrow([
@@ -73,6 +75,7 @@ export class CacheStreamStorage extends StreamStorage {
         streams.push(address.streamId);
       }
       const previous = parseStored<StoredMetadata>(metadata);
+      if (previous?.c && !reopenCompleted) throw new SseStreamClosedError(address.sessionId, address.streamId);
       const now = Date.now();
       // A second writer continues the stream after what is stored; it never overwrites.
       const state: StoredMetadata = { m: mode, c: false, f: previous?.f ?? 1, l: previous?.l ?? 0, w: now };
@@ -88,7 +91,7 @@ export class CacheStreamStorage extends StreamStorage {
       try {
         await this.cache.setMany(entries);
       } catch (error) {
-        throw new SseEventPersistenceError(`The cache did not store stream '${address.streamId}'.`, { cause: error });
+        throw new SseEventPersistenceError(`The cache did not store stream ${printableId(address.streamId)}.`, { cause: error });
       }
       return new CacheStreamAppender(address, state, this.cache, this.keys, this.options, this.logger);
     });
@@ -124,7 +127,7 @@ export class CacheStreamStorage extends StreamStorage {
     }
     if (refresh.length > 0) {
       this.cache.setMany(refresh).catch((error: unknown) =>
-        this.logger.debug(`Extending the expiry of stream '${address.streamId}' failed: ${String(error)}`),
+        this.logger.debug(`Extending the expiry of stream ${printableId(address.streamId)} failed: ${String(error)}`),
       );
     }
     return { status: 'found', snapshot: toSnapshot(metadata), events };

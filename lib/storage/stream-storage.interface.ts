@@ -37,7 +37,8 @@ export interface StreamAppender {
   /**
    * Stores the events (already serialised) as the next sequences of the stream and resolves
    * with the first sequence assigned. All or nothing from the caller's point of view: on a
-   * rejection no reader can have seen any of them.
+   * rejection no reader can have seen any of them. Rejects with `SseStreamClosedError` where the
+   * storage can tell that another writer completed the stream meanwhile.
    */
   append(payloads: readonly string[]): Promise<number>;
   /** Persists a mode change or completion. */
@@ -60,9 +61,10 @@ export interface StreamAppender {
 export abstract class StreamStorage {
   /**
    * Registers the stream in its session and returns its appender, continuing after any events
-   * already stored. Rejects with `SseSessionDeletedError` for a deleted session.
+   * already stored. Rejects with `SseSessionDeletedError` for a deleted session, and with
+   * `SseStreamClosedError` for a completed stream unless `reopenCompleted`.
    */
-  abstract openStream(address: SseStreamAddress, mode: SseEventStreamMode): Promise<StreamAppender>;
+  abstract openStream(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<StreamAppender>;
 
   /** Reads the state and up to `count` events from `fromSequence`, in one round trip where the backend allows. */
   abstract read(address: SseStreamAddress, fromSequence: number, count: number): Promise<StreamReadResult>;

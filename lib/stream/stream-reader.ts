@@ -37,6 +37,8 @@ export class StreamReader implements SseEventStreamReader {
     private readonly eventId: StreamEventIds,
     /** The last sequence the client has; reading starts after it. */
     private readonly afterSequence: number,
+    /** The stream was completed and the client had its last event when the reader was opened. */
+    readonly finished: boolean,
     private readonly storage: StreamStorage,
     private readonly wakeup: StreamWakeup,
     private readonly settings: StreamReaderSettings,
@@ -84,12 +86,14 @@ export class StreamReader implements SseEventStreamReader {
         cursor++;
         subscriber.next(this.toMessage(record, cursor));
         if (subscriber.closed) return;
+        // Per event, not per page: a page of large events could otherwise pile up unwritten.
+        if (flowControl?.writableNeedDrain) await drained(flowControl);
+        if (subscriber.closed) return;
       }
       caughtUp = cursor >= snapshot.lastSequence;
       if (!caughtUp) {
         // Let the consumer write what it got before the next page is read.
         await new Promise((resolve) => setImmediate(resolve));
-        if (flowControl?.writableNeedDrain) await drained(flowControl);
         continue;
       }
       if (snapshot.mode === SseEventStreamMode.Polling || snapshot.completed) {
@@ -125,9 +129,10 @@ export class StreamReader implements SseEventStreamReader {
           cursor = sequence;
           subscriber.next(this.toMessage(record, sequence));
           if (subscriber.closed) return cursor;
+          if (flowControl?.writableNeedDrain) await drained(flowControl);
+          if (subscriber.closed) return cursor;
         }
       }
-      if (flowControl?.writableNeedDrain) await drained(flowControl);
     }
   }
 

@@ -9,6 +9,7 @@ import { encodeEvent } from '../storage/stored-records';
 import type { StreamAppender } from '../storage/stream-storage.interface';
 import { AppendedEvents } from '../wakeup/appended-events';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
+import { printableId } from '../logging/printable-id';
 
 /** Largest number of events stored in one cache call. */
 const MAX_BATCH = 512;
@@ -57,7 +58,10 @@ export class StreamWriter implements SseEventStreamWriter {
 
   async write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
     if (event === null || typeof event !== 'object') throw new SseInvalidInputError('An event must be an object with `data`.');
-    if (typeof event.id === 'string') return event as T & { id: string };
+    if (typeof event.id === 'string') {
+      assertSingleLineField(event.id, 'id');
+      return event as T & { id: string };
+    }
     if (this.closedBy) throw this.closedBy;
     const payload = this.encode(event);
     const sequence = await this.enqueue({ kind: 'event', payload });
@@ -109,6 +113,7 @@ export class StreamWriter implements SseEventStreamWriter {
     if (event.type !== undefined && typeof event.type !== 'string') {
       throw new SseInvalidInputError('An event `type` must be a string.');
     }
+    if (event.type !== undefined) assertSingleLineField(event.type, 'type');
     if (event.retry !== undefined && !(Number.isSafeInteger(event.retry) && event.retry >= 0)) {
       throw new SseInvalidInputError('An event `retry` must be a non-negative integer number of milliseconds.');
     }
@@ -161,8 +166,14 @@ export class StreamWriter implements SseEventStreamWriter {
         const typed =
           error instanceof SseEventStoreError
             ? error
-            : new SseEventPersistenceError(`Writing to stream '${this.streamId}' failed.`, { cause: error });
+            : new SseEventPersistenceError(`Writing to stream ${printableId(this.streamId)} failed.`, { cause: error });
         for (const operation of batch) operation.reject(typed);
+        // Another writer completed the stream (in another process): nothing more is accepted.
+        if (typed instanceof SseStreamClosedError && !this.closedBy) {
+          this.closedBy = typed;
+          for (const operation of this.queue.splice(0)) operation.reject(typed);
+          this.release();
+        }
       }
     }
     this.draining = false;
@@ -175,4 +186,13 @@ export class StreamWriter implements SseEventStreamWriter {
     while (count < this.queue.length && count < MAX_BATCH && this.queue[count].kind === 'event') count++;
     return this.queue.splice(0, count);
   }
+}
+
+/**
+ * SSE is line based: a CR or LF in a field ends it early, and whatever follows is read as fields
+ * of its own (an injected `id:`, `retry:` or `data:`), whatever writes the stream (some Nest
+ * versions write `type` unchecked). NUL is refused too, as clients handle it differently.
+ */
+function assertSingleLineField(value: string, field: 'id' | 'type'): void {
+  if (/[\r\n\0]/.test(value)) throw new SseInvalidInputError(`An event \`${field}\` must not contain CR, LF or NUL.`);
 }

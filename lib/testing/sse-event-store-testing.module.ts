@@ -1,5 +1,9 @@
 import { type DynamicModule, Module, type OnModuleDestroy } from '@nestjs/common';
+import { ResumableSseResponder } from '../http/resumable-sse-responder';
+import { SseStreamPublisher } from '../publisher/sse-stream-publisher';
 import { SseEventStore } from '../sse-event-store';
+import { SSE_EVENT_STORE_RESOLVED_OPTIONS } from '../sse-event-store.constants';
+import { resolveSseEventStoreOptions } from '../sse-event-store-options';
 import { createSseEventStore, type StandaloneSseEventStore } from './create-sse-event-store';
 import { RecordingSseEventStore } from './recording-sse-event-store';
 import type { SseEventStoreTestingModuleOptions } from './sse-event-store-testing-module-options.interface';
@@ -9,7 +13,8 @@ const SSE_EVENT_STORE_TESTING_INNER_STORE = Symbol('SSE_EVENT_STORE_TESTING_INNE
 
 /**
  * Stands in for `SseEventStoreModule` in tests: a real store on a fresh in-memory cache,
- * wrapped in a {@link RecordingSseEventStore}. Both `SseEventStore` and `RecordingSseEventStore`
+ * wrapped in a {@link RecordingSseEventStore}, with `SseStreamPublisher` and what
+ * `@ResumableSse()` routes need on top of it. Both `SseEventStore` and `RecordingSseEventStore`
  * resolve to that one instance, so the code under test injects the store as usual and the test
  * reads back what was written.
  *
@@ -46,8 +51,11 @@ export class SseEventStoreTestingModule {
           inject: [SSE_EVENT_STORE_TESTING_INNER_STORE],
         },
         { provide: SseEventStore, useExisting: RecordingSseEventStore },
+        { provide: SSE_EVENT_STORE_RESOLVED_OPTIONS, useFactory: () => resolveSseEventStoreOptions(storeOptions) },
+        SseStreamPublisher,
+        ResumableSseResponder,
       ],
-      exports: [SseEventStore, RecordingSseEventStore],
+      exports: [SseEventStore, RecordingSseEventStore, SseStreamPublisher, ResumableSseResponder],
     };
   }
 }

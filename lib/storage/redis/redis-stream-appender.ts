@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { SseEventPersistenceError } from '../../errors/sse-event-persistence.error';
 import { SseSessionDeletedError } from '../../errors/sse-session-deleted.error';
+import { SseStreamClosedError } from '../../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
@@ -9,7 +10,8 @@ import type { StreamAppender } from '../stream-storage.interface';
 import type { RedisAppendBatcher } from './redis-append-batcher';
 import { type RedisCommands, wasNotSent } from './redis-commands';
 import type { RedisStreamKeySet } from './redis-stream-keys';
-import { SESSION_DELETED, TOUCH_STREAM, UPDATE_STREAM } from './redis-stream-scripts';
+import { SESSION_DELETED, STREAM_COMPLETED, TOUCH_STREAM, UPDATE_STREAM } from './redis-stream-scripts';
+import { printableId } from '../../logging/printable-id';
 
 /** What the appenders of one storage share. */
 export interface RedisAppenderContext {
@@ -105,18 +107,19 @@ export class RedisStreamAppender implements StreamAppender {
     clearInterval(this.touchTimer);
   }
 
-  /** Runs a write script; resolves with its numeric answer, which is never the deleted-session code. */
+  /** Runs a write script; resolves with its numeric answer, which is never the deleted-session or completed-stream code. */
   private async persist(write: () => Promise<unknown>): Promise<number> {
     let outcome: unknown;
     try {
       outcome = await write();
     } catch (error) {
       const outcome = wasNotSent(error) ? 'it was not sent, so it was not stored' : 'it may or may not have been stored';
-      throw new SseEventPersistenceError(`Redis did not acknowledge the write to stream '${this.address.streamId}'; ${outcome}.`, {
+      throw new SseEventPersistenceError(`Redis did not acknowledge the write to stream ${printableId(this.address.streamId)}; ${outcome}.`, {
         cause: error,
       });
     }
     if (outcome === SESSION_DELETED) throw new SseSessionDeletedError(this.address.sessionId);
+    if (outcome === STREAM_COMPLETED) throw new SseStreamClosedError(this.address.sessionId, this.address.streamId);
     return Number(outcome);
   }
 
@@ -126,7 +129,7 @@ export class RedisStreamAppender implements StreamAppender {
     try {
       await this.context.commands.runScript(TOUCH_STREAM, [this.keys.metadata], args);
     } catch (error) {
-      this.context.logger.debug(`Keeping stream '${this.address.streamId}' alive failed: ${String(error)}`);
+      this.context.logger.debug(`Keeping stream ${printableId(this.address.streamId)} alive failed: ${String(error)}`);
     }
   }
 }

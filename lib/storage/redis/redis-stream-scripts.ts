@@ -27,6 +27,11 @@ import { LuaScript } from './lua-script';
 export const SESSION_DELETED = -1;
 /** What the open script answers for a new stream of a session that holds the most streams it may. */
 export const SESSION_FULL = -2;
+/**
+ * What the append script answers for a stream that was completed (by this or another process's
+ * writer), and the open script when asked not to reopen a completed stream.
+ */
+export const STREAM_COMPLETED = -3;
 
 /** Functions every script may use; prepended to each. */
 const HELPERS = `
@@ -83,13 +88,16 @@ function script(name: string, body: string): LuaScript {
  * stream the session does not hold yet is refused when the session holds the most it may.
  *
  * KEYS: tombstone, index, metadata, events.
- * ARGV: index member, mode, now, index TTL, metadata TTL, most streams per session.
- * Returns the stream's last sequence, -1 when the session was deleted, or -2 when it is full.
+ * ARGV: index member, mode, now, index TTL, metadata TTL, most streams per session, '1' to reopen
+ *       a completed stream ('0' refuses it).
+ * Returns the stream's last sequence, -1 when the session was deleted, -2 when it is full, or -3
+ * for a completed stream that is not to be reopened.
  */
 export const OPEN_STREAM = script(
   'open',
   `
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if ARGV[7] == '0' and redis.call('HGET', KEYS[3], 'c') == '1' then return -3 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 and redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[6]) then return -2 end
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -120,7 +128,9 @@ return tonumber(last)
  * ARGV: now, event TTL, metadata TTL, retention cap, wake-up message ('' for none), then per
  *       stream: event count, '1' to restart the TTLs, wake-up channel, mode, last sequence its
  *       writer was or may have been given, '1' to publish the events with the wake-up, the events.
- * Returns per stream its first new sequence, -1 when its session was deleted, or an error message.
+ * Returns per stream its first new sequence, -1 when its session was deleted, -3 when the stream
+ * was completed (a completion is final for the writers that were open then, in every process), or
+ * an error message.
  */
 export const APPEND_EVENTS = script(
   'append',
@@ -128,6 +138,7 @@ export const APPEND_EVENTS = script(
 local now, event_ttl, metadata_ttl, cap, message = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 
 local function append(tombstone, metadata, events, count, restart_ttls, channel, mode, known_last, push, offset)
+  if redis.call('HGET', metadata, 'c') == '1' then return -3 end
   -- The sequence is taken first: should anything below fail, no later append reuses it.
   local last = redis.call('HINCRBY', metadata, 'l', count)
   if last == count and redis.call('HEXISTS', metadata, 'm') == 0 then

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { SseLimitExceededError } from '../../errors/sse-limit-exceeded.error';
 import { SseSessionDeletedError } from '../../errors/sse-session-deleted.error';
 import { SseStoreUnavailableError } from '../../errors/sse-store-unavailable.error';
+import { SseStreamClosedError } from '../../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
@@ -21,7 +22,9 @@ import {
   READ_STREAM,
   SESSION_DELETED,
   SESSION_FULL,
+  STREAM_COMPLETED,
 } from './redis-stream-scripts';
+import { printableId } from '../../logging/printable-id';
 
 /** Keys unlinked per command when a session is removed. */
 const DELETE_BATCH_SIZE = 1000;
@@ -95,18 +98,19 @@ export class RedisStreamStorage extends StreamStorage {
     };
   }
 
-  async openStream(address: SseStreamAddress, mode: SseEventStreamMode): Promise<StreamAppender> {
+  async openStream(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<StreamAppender> {
     let last: number;
     try {
-      last = await this.open(address, mode);
+      last = await this.open(address, mode, reopenCompleted);
       // At the limit, streams whose metadata expired stop counting: drop them, then try once more.
       if (last === SESSION_FULL && (await this.pruneIndex(address.sessionId)) < this.options.maxStreamsPerSession) {
-        last = await this.open(address, mode);
+        last = await this.open(address, mode, reopenCompleted);
       }
     } catch (error) {
-      throw new SseStoreUnavailableError(`Stream '${address.streamId}' could not be opened in Redis.`, { cause: error });
+      throw new SseStoreUnavailableError(`Stream ${printableId(address.streamId)} could not be opened in Redis.`, { cause: error });
     }
     if (last === SESSION_DELETED) throw new SseSessionDeletedError(address.sessionId);
+    if (last === STREAM_COMPLETED) throw new SseStreamClosedError(address.sessionId, address.streamId);
     if (last === SESSION_FULL) {
       throw SseLimitExceededError.streamsPerSession(address.sessionId, address.streamId, this.options.maxStreamsPerSession);
     }
@@ -161,7 +165,7 @@ export class RedisStreamStorage extends StreamStorage {
   }
 
   /** Runs the open script: the stream's last sequence, or {@link SESSION_DELETED} or {@link SESSION_FULL}. */
-  private async open(address: SseStreamAddress, mode: SseEventStreamMode): Promise<number> {
+  private async open(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<number> {
     const keys = this.keys.stream(address);
     const args = [
       this.keys.indexMember(address.streamId),
@@ -170,6 +174,7 @@ export class RedisStreamStorage extends StreamStorage {
       String(this.longestLifetime()),
       String(this.metadataTtl()),
       String(this.options.maxStreamsPerSession),
+      reopenCompleted ? '1' : '0',
     ];
     const indexKey = this.keys.index(address.sessionId);
     return Number(await this.commands.runScript(OPEN_STREAM, [keys.tombstone, indexKey, keys.metadata, keys.events], args));
