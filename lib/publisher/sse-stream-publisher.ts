@@ -4,6 +4,7 @@ import { SseStreamClosedError } from '../errors/sse-stream-closed.error';
 import type { SseEventInput, SseEventStreamWriter, SseStreamAddress } from '../interfaces/sse-event.interface';
 import { printableId } from '../logging/printable-id';
 import { SseEventStore } from '../sse-event-store';
+import { assertEventInput } from '../stream/event-input';
 
 /**
  * Appends to streams without keeping writers: it opens the writer of a stream on its first
@@ -38,6 +39,7 @@ export class SseStreamPublisher {
    * `SseStreamClosedError` once the stream was completed.
    */
   async append<T extends SseEventInput>(address: SseStreamAddress, event: T): Promise<T & { id: string }> {
+    assertEventInput(event); // before the stream is created: a refused first event creates nothing
     const writer = await this.writerOf(address);
     try {
       return await writer.write(event);

@@ -6,6 +6,7 @@ import type { StreamEventIds } from '../event-id/event-id-format.interface';
 import type { SseEventInput, SseEventStreamWriter, SseStreamAddress } from '../interfaces/sse-event.interface';
 import { assertMode, type SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import { encodeEvent } from '../storage/stored-records';
+import { assertEventInput } from './event-input';
 import type { StreamAppender } from '../storage/stream-storage.interface';
 import { AppendedEvents } from '../wakeup/appended-events';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
@@ -57,11 +58,8 @@ export class StreamWriter implements SseEventStreamWriter {
   }
 
   async write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
-    if (event === null || typeof event !== 'object') throw new SseInvalidInputError('An event must be an object with `data`.');
-    if (typeof event.id === 'string') {
-      assertSingleLineField(event.id, 'id');
-      return event as T & { id: string };
-    }
+    assertEventInput(event);
+    if (typeof event.id === 'string') return event as T & { id: string };
     if (this.closedBy) throw this.closedBy;
     const payload = this.encode(event);
     const sequence = await this.enqueue({ kind: 'event', payload });
@@ -110,13 +108,6 @@ export class StreamWriter implements SseEventStreamWriter {
   }
 
   private encode(event: SseEventInput): string {
-    if (event.type !== undefined && typeof event.type !== 'string') {
-      throw new SseInvalidInputError('An event `type` must be a string.');
-    }
-    if (event.type !== undefined) assertSingleLineField(event.type, 'type');
-    if (event.retry !== undefined && !(Number.isSafeInteger(event.retry) && event.retry >= 0)) {
-      throw new SseInvalidInputError('An event `retry` must be a non-negative integer number of milliseconds.');
-    }
     let payload: string;
     try {
       payload = encodeEvent(event.data, event.type, event.retry, Date.now());
@@ -188,11 +179,3 @@ export class StreamWriter implements SseEventStreamWriter {
   }
 }
 
-/**
- * SSE is line based: a CR or LF in a field ends it early, and whatever follows is read as fields
- * of its own (an injected `id:`, `retry:` or `data:`), whatever writes the stream (some Nest
- * versions write `type` unchecked). NUL is refused too, as clients handle it differently.
- */
-function assertSingleLineField(value: string, field: 'id' | 'type'): void {
-  if (/[\r\n\0]/.test(value)) throw new SseInvalidInputError(`An event \`${field}\` must not contain CR, LF or NUL.`);
-}

@@ -16,6 +16,7 @@ const NUMERIC_OPTIONS = [
   'maxEventBytes',
   'maxIdLength',
   'operationTimeout',
+  'retryInterval',
 ] as const;
 
 describe('resolveSseEventStoreOptions', () => {
@@ -49,6 +50,19 @@ describe('resolveSseEventStoreOptions', () => {
       });
     }
   }
+
+  for (const value of [-1, 1.5, Number.NaN, 2 ** 31, '100', null]) {
+    it(`rejects keepAliveInterval = ${String(value)}; 0 turns keep-alive off`, () => {
+      assert.throws(
+        () => resolveSseEventStoreOptions({ keepAliveInterval: value } as unknown as SseEventStoreModuleOptions),
+        SseEventStoreConfigurationError,
+      );
+    });
+  }
+
+  it('accepts keepAliveInterval = 0 (no keep-alive comments)', () => {
+    assert.equal(resolveSseEventStoreOptions({ keepAliveInterval: 0 }).keepAliveInterval, 0);
+  });
 
   for (const keyPrefix of ['', 5, null, {}]) {
     it(`rejects keyPrefix = ${JSON.stringify(keyPrefix)}`, () => {
