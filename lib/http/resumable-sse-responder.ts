@@ -1,4 +1,12 @@
-import { BadRequestException, Inject, Injectable, Logger, NotFoundException, StreamableFile } from '@nestjs/common';
+import {
+  BadRequestException,
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  StreamableFile,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { SseEventStoreError } from '../errors/sse-event-store.error';
 import { SseStoreUnavailableError } from '../errors/sse-store-unavailable.error';
@@ -15,8 +23,12 @@ import { storeErrorHttpException } from './store-error-http-status';
 /** A response of the framework (Express `res`, Fastify `reply`), as far as it is used here. */
 interface FrameworkResponse {
   raw?: FrameworkResponse;
+  readonly closed?: boolean;
   once(event: 'close', listener: () => void): unknown;
 }
+
+/** Longest wait at shutdown for open responses to reach their clients before the server closes. */
+const SHUTDOWN_FLUSH_TIMEOUT = 3_000;
 
 /**
  * Serves one resumable SSE request for {@link ResumableSseInterceptor}: decides the answer before
@@ -26,8 +38,10 @@ interface FrameworkResponse {
  * response when the reader stops for any reason, so the client reconnects with its real last id.
  */
 @Injectable()
-export class ResumableSseResponder {
+export class ResumableSseResponder implements BeforeApplicationShutdown {
   private readonly logger = new Logger('SseEventStore');
+  /** The open responses and their bodies, until the connection is closed. */
+  private readonly open = new Map<FrameworkResponse, SseResponseBody>();
 
   constructor(
     private readonly store: SseEventStore,
@@ -92,6 +106,27 @@ export class ResumableSseResponder {
     return this.stream(response, body, false);
   }
 
+  /**
+   * Ends every open response and waits (at most 3 s) until they reached their clients. Nest closes
+   * the HTTP server right after this hook, and an adapter that closes connections by force would
+   * otherwise cut a response whose end is not written yet: the client would see a broken
+   * connection instead of a clean end. (The store ended its readers already, in `onModuleDestroy`.)
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.open.size === 0) return;
+    const closed = [...this.open].map(([response, body]) => {
+      body.finish();
+      return new Promise<void>((resolve) => {
+        if (response.closed) resolve();
+        else response.once('close', resolve);
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_TIMEOUT)));
+    await Promise.race([Promise.all(closed), timeout]);
+    clearTimeout(timer);
+  }
+
   private stream(response: FrameworkResponse, body: SseResponseBody, endAtOnce: boolean): StreamableFile {
     const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, 'Content-Type', 'text/event-stream');
@@ -99,8 +134,13 @@ export class ResumableSseResponder {
     // nginx buffers proxied responses unless told not to.
     adapter.setHeader(response, 'X-Accel-Buffering', 'no');
     if (endAtOnce) body.finish();
-    // Some versions of the frameworks leave the body open when the client goes away.
-    (response.raw ?? response).once('close', () => body.destroy());
+    const raw = response.raw ?? response;
+    this.open.set(raw, body);
+    raw.once('close', () => {
+      this.open.delete(raw);
+      // Some versions of the frameworks leave the body open when the client goes away.
+      body.destroy();
+    });
     return new StreamableFile(body, { type: 'text/event-stream' });
   }
 }
