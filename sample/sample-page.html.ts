@@ -2,7 +2,9 @@
  * The demo page served at `GET /`: plain HTML, CSS and JavaScript, no build step and nothing
  * loaded from elsewhere. It watches a stream through the browser's EventSource (which sends
  * `Last-Event-ID` by itself when it reconnects), lists every event it receives, logs each
- * reconnection, and publishes events with fetch.
+ * reconnection, and publishes events with fetch. When EventSource stops for good (readyState
+ * CLOSED), the page asks the server why with a fetch of the stream after the last event shown:
+ * 204 means the stream is complete; 404, 410 and 400 say why it cannot be resumed.
  */
 export const SAMPLE_PAGE_HTML = String.raw`<!doctype html>
 <html lang="en">
@@ -125,10 +127,7 @@ export const SAMPLE_PAGE_HTML = String.raw`<!doctype html>
   var listened = [];
   var lastSeenId = '';
   var shown = 0;
-  var connected = false;
   var lostConnection = false;
-  var eventsThisConnection = 0;
-  var emptyConnectionsInARow = 0;
 
   byId('session').value = 'demo-' + Math.random().toString(36).slice(2, 8);
 
@@ -175,8 +174,6 @@ export const SAMPLE_PAGE_HTML = String.raw`<!doctype html>
   function showEvent(event) {
     if (shown === 0) byId('events').innerHTML = '';
     shown++;
-    eventsThisConnection++;
-    emptyConnectionsInARow = 0;
     lastSeenId = event.lastEventId;
     var row = document.createElement('tr');
     row.dataset.id = event.lastEventId;
@@ -207,9 +204,7 @@ export const SAMPLE_PAGE_HTML = String.raw`<!doctype html>
     stop();
     listened = [];
     lastSeenId = '';
-    connected = false;
     lostConnection = false;
-    emptyConnectionsInARow = 0;
     clearEvents('Waiting for events...');
     var path = streamPath('/events');
     source = new EventSource(path);
@@ -234,59 +229,57 @@ export const SAMPLE_PAGE_HTML = String.raw`<!doctype html>
     if (event instanceof MessageEvent) return showEvent(event);
     if (lostConnection) log('Reconnected after ' + (lastSeenId || '(no event yet)'), 'reconnect');
     else log('Connected', 'ok');
-    connected = true;
     lostConnection = false;
-    eventsThisConnection = 0;
     setStatus('live', 'live');
   }
 
   function onError(event) {
     if (event instanceof MessageEvent) return showEvent(event);
     if (!source) return;
-    if (source.readyState === EventSource.CLOSED) return explainRefusal();
+    // CLOSED: the browser gave up for good (the server answered something other than an event stream).
+    if (source.readyState === EventSource.CLOSED) return explainClosed();
     if (lostConnection) return; // a failed reconnection attempt; the browser keeps trying
-    if (connected && eventsThisConnection === 0) emptyConnectionsInARow++;
-    connected = false;
     lostConnection = true;
-    if (emptyConnectionsInARow >= 2) {
-      stop();
-      setStatus('', 'completed');
-      log('The server ended the stream twice without anything new: it is complete.', 'ok');
-      return;
-    }
     setStatus('connecting', 'reconnecting');
     log('Connection ended; the browser reconnects with Last-Event-ID ' + (lastSeenId || '(none)'), 'warn');
   }
 
-  // EventSource does not say why the server refused it, so ask again with fetch to show the answer.
-  function explainRefusal() {
+  // What each refusal means for this page; the server's message follows it.
+  var REFUSALS = {
+    400: 'The last event id belongs to another stream of this session.',
+    404: 'The stream does not exist, or cannot be resumed from the last event id (its session may have been deleted).',
+    410: 'The events after the last one shown have expired: press Watch to read the stream from its start.'
+  };
+
+  // EventSource does not say why it stopped, so ask the server the same question with fetch:
+  // the stream from the last event shown, whose status tells why.
+  function explainClosed() {
     var path = streamPath('/events') + (lastSeenId ? '?lastEventId=' + encodeURIComponent(lastSeenId) : '');
     stop();
-    setStatus('failed', 'refused');
+    setStatus('failed', 'closed');
     var request = new AbortController();
-    fetch(path, { signal: request.signal }).then(function (response) {
-      if (response.ok) {
-        // A completed stream answers an empty response that ends at once (some Nest versions
-        // without the SSE content type, which makes EventSource give up); a live one stays open.
-        var body = response.body.getReader();
-        var wait = setTimeout(function () { request.abort(); }, 2000);
-        return body.read().then(function (chunk) {
-          clearTimeout(wait);
-          request.abort();
-          if (chunk.done) {
-            setStatus('', 'completed');
-            log('The server ended the stream without anything new: it is complete.', 'ok');
-          } else {
-            log('The connection was refused, but the stream can be read now: press Watch again.', 'bad');
-          }
-        }, function () {
-          log('The connection was refused, but the stream can be read now: press Watch again.', 'bad');
-        });
+    fetch(path, { signal: request.signal, headers: { Accept: 'text/event-stream' } }).then(function (response) {
+      if (response.status === 204) {
+        request.abort();
+        setStatus('', 'completed');
+        log('Stream completed: every event was received.', 'ok');
+        return;
       }
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        log('The server refused the stream: ' + response.status + ' ' + (body.message || response.statusText), 'bad');
-      });
+      if (response.ok) {
+        // The stream answers now (it may have been a passing refusal): the answer is not read.
+        request.abort();
+        log('The browser stopped watching, but the stream can be read now: press Watch again.', 'bad');
+        return;
+      }
+      return response.text().then(function (text) {
+        var body = {};
+        try { body = JSON.parse(text); } catch (notJson) { /* not Nest's JSON error body */ }
+        var explanation = REFUSALS[response.status] || 'The server refused the stream.';
+        setStatus('failed', 'refused');
+        log(explanation + ' (' + response.status + ' ' + (body.message || response.statusText) + ')', 'bad');
+      }).finally(function () { request.abort(); });
     }).catch(function () {
+      request.abort();
       log('The connection failed and the server cannot be reached.', 'bad');
     });
   }

@@ -163,9 +163,44 @@ describe('sample page in a browser', () => {
       await page.screenshot({ path: README_SCREENSHOT, fullPage: true });
     }
 
-    // Completing the stream: the server ends it, the page stops watching and shows nothing twice.
+    // Completing the stream: the server ends it, EventSource reconnects with the last id and is
+    // answered 204, so it stops (CLOSED); the page asks why and shows the stream completed, nothing twice.
+    const streamAnswers: { lastEventId: string | null; status: number }[] = [];
+    page.on('response', (response) => {
+      const request = response.request();
+      if (request.method() === 'GET' && new URL(request.url()).pathname.endsWith('/events')) {
+        void request.headerValue('last-event-id').then((lastEventId) => streamAnswers.push({ lastEventId, status: response.status() }));
+      }
+    });
     await page.click('#complete');
     await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'completed');
     assert.deepEqual(await shownRows(), expected);
+    assert.ok((await logLines()).includes('Stream completed: every event was received.'), JSON.stringify(await logLines()));
+    const lastId = expected.at(-1)!.id;
+    assert.ok(
+      streamAnswers.some((answer) => answer.lastEventId === lastId && answer.status === 204),
+      `EventSource was answered 204 when it came back with the last id: ${JSON.stringify(streamAnswers)}`,
+    );
+    assert.equal(await page.isEnabled('#watch'), true, 'the page stopped watching');
+  });
+
+  test('when the session is deleted while watching, the page says why the browser stopped (404)', { timeout: 60_000 }, async () => {
+    const deletedSession = `deleted-${randomUUID().slice(0, 13)}`;
+    await page.goto(app.url);
+    await page.fill('#session', deletedSession);
+    await page.fill('#stream', streamId);
+    const { id } = await publish(app.url, deletedSession, streamId, { text: 'soon gone' });
+    await page.click('#watch');
+    await waitForRows(1);
+    assert.deepEqual(await shownRows(), [{ id, type: 'message', data: JSON.stringify({ text: 'soon gone' }) }]);
+
+    // Deleting ends the reader; EventSource comes back with the id, is refused (404) and stops.
+    await page.click('#delete-session');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'refused');
+    const lines = await logLines();
+    const explanation = lines.find((line) => line.startsWith('The stream does not exist, or cannot be resumed'));
+    assert.ok(explanation, `the log explains the refusal: ${JSON.stringify(lines)}`);
+    assert.match(explanation, /\(404 /);
+    assert.ok(!lines.some((line) => line.startsWith('Stream completed')), 'a deleted stream is not shown as completed');
   });
 });

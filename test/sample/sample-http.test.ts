@@ -92,6 +92,15 @@ describe('sample app over HTTP, in-memory store', () => {
       const answer = await request('POST', url, body, contentType);
       assert.equal(answer.status, 400, `${what}: ${answer.body}`);
     }
+    // Each refused first event on a stream of its own: none of them creates its stream.
+    const created: string[] = [];
+    for (const [index, [what, body, contentType]] of invalid.entries()) {
+      const own = streamUrl(app.url, sessionId, `refused-${index}`, 'events');
+      assert.equal((await request('POST', own, body, contentType)).status, 400, what);
+      const reader = await SseConnection.open(own);
+      if (reader.status !== 404) created.push(`${what} (GET answered ${reader.status})`);
+    }
+    assert.deepEqual(created, [], 'no refused request created its stream');
     const reader = await SseConnection.open(url);
     assert.equal(reader.status, 404, 'no refused request created the stream');
   });
@@ -119,9 +128,23 @@ describe('sample app over HTTP, in-memory store', () => {
       byQuery.close();
     }
 
+    // A client that has the last event of a completed stream is told to stop: 204, as EventSource expects.
     const atTheEnd = await SseConnection.open(url, { lastEventId: last.id });
-    assert.equal(atTheEnd.status, 200, 'the last event of a completed stream is a valid position');
-    assert.deepEqual(await atTheEnd.untilCompleted(), []);
+    assert.equal(atTheEnd.status, 204, 'a client with the last event of a completed stream gets 204 No Content');
+    assert.equal(atTheEnd.body, '');
+    assert.equal(atTheEnd.messages.length, 0);
+    const atTheEndByQuery = await SseConnection.open(`${url}?lastEventId=${encodeURIComponent(last.id)}`);
+    assert.equal(atTheEndByQuery.status, 204, 'the same through the lastEventId query parameter');
+    // An earlier position of the completed stream still replays what follows it, then ends.
+    const beforeTheEnd = await SseConnection.open(url, { lastEventId: published[4].id });
+    assert.equal(beforeTheEnd.status, 200);
+    assert.deepEqual(await beforeTheEnd.untilCompleted(), [last].map(asMessage));
+
+    // A completed stream takes no more events.
+    const late = await request('POST', url, '{"data":"too late"}');
+    assert.equal(late.status, 409, `publishing after completion: ${late.body}`);
+    assert.equal((JSON.parse(late.body) as { statusCode: number }).statusCode, 409);
+    assert.equal((await SseConnection.open(url, { lastEventId: last.id })).status, 204, 'the refused event was not stored');
   });
 
   test('refuses positions it cannot resume with a 4xx status before any event', TEST_TIMEOUT, async () => {
@@ -198,9 +221,12 @@ describe('sample app over HTTP, in-memory store', () => {
   test('completing a stream this process never wrote to creates it, completed and empty', TEST_TIMEOUT, async () => {
     const sessionId = newSessionId();
     await complete(app.url, sessionId, 'empty');
+    // Read from its start, a completed empty stream has nothing to send: 204, not 404.
     const reader = await SseConnection.open(streamUrl(app.url, sessionId, 'empty', 'events'));
-    assert.equal(reader.status, 200);
-    assert.deepEqual(await reader.untilCompleted(), []);
+    assert.equal(reader.status, 204);
+    assert.equal(reader.body, '');
+    const late = await request('POST', streamUrl(app.url, sessionId, 'empty', 'events'), '{"data":1}');
+    assert.equal(late.status, 409, `publishing to the completed stream: ${late.body}`);
   });
 
   test('GET / serves the demo page', TEST_TIMEOUT, async () => {
@@ -223,8 +249,12 @@ describe('sample app shutdown', () => {
 
       const exit = await app.kill('SIGTERM');
       assert.ok(exit.code === 0 || exit.signal === 'SIGTERM', `exited with code ${exit.code}, signal ${exit.signal}`);
-      await reader.ended;
+      // Shutdown ends the open responses before the server closes: the response ends (its chunked
+      // body complete), it does not break off, so the client reconnects with its last id.
+      const end = await reader.ended;
       assert.equal(reader.open, false);
+      assert.deepEqual(end, { reason: 'completed' }, 'the response ended cleanly instead of breaking off');
+      assert.equal(reader.messages.length, 1);
     } finally {
       await app.stop();
     }
