@@ -20,6 +20,7 @@ import { printableId } from './logging/printable-id';
 import { StreamReader } from './stream/stream-reader';
 import { StreamWriter } from './stream/stream-writer';
 import { WriterRegistry } from './stream/writer-registry';
+import { STORE_BROADCAST, type StoreBroadcast } from './wakeup/store-broadcast';
 import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
 
 /** The store: id handling, writer bookkeeping and readers on top of a {@link StreamStorage}. */
@@ -109,6 +110,11 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
 
   onModuleDestroy(): void {
     this.shutdown.abort();
+  }
+
+  /** The broadcast channel on this store's wake-ups (see `storeBroadcastOf`). */
+  [STORE_BROADCAST](): StoreBroadcast {
+    return this.wakeup;
   }
 
   /** A reader after `afterSequence`, given the stream's state when it was opened. */

@@ -1,5 +1,6 @@
 export { McpSessionEventStore, type McpSessionIdSource } from './mcp-session-event-store';
 export { McpResumeRefusedError } from './mcp-resume-refused.error';
+export { McpServerEventBus, type McpServerEvent, type McpServerEventBusOptions } from './mcp-server-event-bus';
 export type {
   McpEventId,
   McpEventStore,

@@ -45,6 +45,14 @@ export class CacheKeys {
     return `${this.sessionRoot(sessionId)}w`;
   }
 
+  /**
+   * Pub/sub channel of a broadcast topic (messages of the application's own, such as MCP's
+   * `ServerEventBus`, on the wake-up connection); outside every session.
+   */
+  broadcastChannel(topic: string): string {
+    return `${this.root}b:${encodeIdPart(topic)}`;
+  }
+
   /** Present once the session was deleted. */
   sessionTombstone(sessionId: string): string {
     return `${this.sessionRoot(sessionId)}d`;

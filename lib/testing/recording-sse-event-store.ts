@@ -8,6 +8,7 @@ import type {
 } from '../interfaces/sse-event.interface';
 import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import { SseEventStore } from '../sse-event-store';
+import { STORE_BROADCAST, type StoreBroadcast, storeBroadcastOf } from '../wakeup/store-broadcast';
 import { createSseEventStore } from './create-sse-event-store';
 import type { RecordedSseActivity, RecordedSseEvent, RecordedSseStream } from './recorded-sse-activity.interface';
 import { RecordingSseEventStreamWriter } from './recording-sse-event-stream-writer';
@@ -65,6 +66,11 @@ export class RecordingSseEventStore extends SseEventStore implements OnModuleDes
 
   getStreamReader(lastEventId: string, options?: SseGetStreamReaderOptions): Promise<SseEventStreamReader | null> {
     return this.inner.getStreamReader(lastEventId, options);
+  }
+
+  /** The wrapped store's broadcast channel, for integrations built on it (MCP's `ServerEventBus`). */
+  [STORE_BROADCAST](): StoreBroadcast | undefined {
+    return storeBroadcastOf(this.inner);
   }
 
   getStreamReaderFromStart(address: SseStreamAddress): Promise<SseEventStreamReader | null> {

@@ -1,6 +1,6 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import type { AppendedEvents } from './appended-events';
-import { StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
+import { type BroadcastListener, StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
 
 type Listeners = Set<WakeupListener>;
 
@@ -8,6 +8,7 @@ type Listeners = Set<WakeupListener>;
 export class LocalStreamWakeup extends StreamWakeup {
   readonly reachesOtherProcesses = false;
   private readonly sessions = new Map<string, Map<string, Listeners>>();
+  private readonly topics = new Map<string, Set<BroadcastListener>>();
 
   subscribe({ sessionId, streamId }: SseStreamAddress, listener: WakeupListener): () => void {
     let streams = this.sessions.get(sessionId);
@@ -39,6 +40,23 @@ export class LocalStreamWakeup extends StreamWakeup {
   /** Nothing to publish elsewhere: other processes are not reached. */
   publicationThrough(): WakeupPublication | undefined {
     return undefined;
+  }
+
+  broadcast(topic: string, message: string): void {
+    const listeners = this.topics.get(topic);
+    if (!listeners) return;
+    // Copied: a listener may unsubscribe while being called.
+    for (const listener of [...listeners]) listener(message);
+  }
+
+  onBroadcast(topic: string, listener: BroadcastListener): () => void {
+    let listeners = this.topics.get(topic);
+    if (!listeners) this.topics.set(topic, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.topics.get(topic) === listeners) this.topics.delete(topic);
+    };
   }
 
   /** Wakes every waiting reader of the process (when the way they are woken changes). */

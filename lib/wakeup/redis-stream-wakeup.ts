@@ -5,8 +5,11 @@ import type { CacheKeys } from '../storage/cache-keys';
 import type { AppendedEvents } from './appended-events';
 import { LocalStreamWakeup } from './local-stream-wakeup';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
-import { StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
+import { type BroadcastListener, StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
 import { decodeWakeupMessage, encodeWakeupMessage, isFromOrigin } from './wakeup-message';
+
+/** What a subscribed channel is for: a stream's readers, a session's readers, or a broadcast topic. */
+type ChannelTarget = SseStreamAddress | string | { topic: string };
 
 /** How long shutdown waits for a subscriber connection that is still being made. */
 const CLOSE_WAIT_MS = 2_000;
@@ -25,7 +28,7 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
   private readonly local = new LocalStreamWakeup();
   /** Identifies this process's own messages, which it has already delivered locally. */
   private readonly origin = randomUUID();
-  private readonly channels = new Map<string, { address: SseStreamAddress | string; readers: number }>();
+  private readonly channels = new Map<string, { address: ChannelTarget; readers: number }>();
   private subscriber?: RedisPubSubClient;
   private connecting?: Promise<unknown>;
   private connected = false;
@@ -70,6 +73,25 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     this.publish(this.keys.sessionChannel(sessionId), this.origin);
   }
 
+  broadcast(topic: string, message: string): void {
+    this.local.broadcast(topic, message);
+    // The origin goes first, so this process's subscriber skips what was delivered here already.
+    this.publish(this.keys.broadcastChannel(topic), `${this.origin}\n${message}`);
+  }
+
+  onBroadcast(topic: string, listener: BroadcastListener): () => void {
+    const unsubscribeLocal = this.local.onBroadcast(topic, listener);
+    const channel = this.keys.broadcastChannel(topic);
+    this.retain(channel, { topic });
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      unsubscribeLocal();
+      this.release(channel);
+    };
+  }
+
   /**
    * A storage writing through the client these wake-ups publish on may publish them itself: the
    * same server, the same channels, and this process's origin as the message (followed by the
@@ -100,16 +122,22 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     });
   }
 
-  private retain(channel: string, address: SseStreamAddress | string): void {
+  private retain(channel: string, address: ChannelTarget): void {
     const entry = this.channels.get(channel);
     if (entry) {
       entry.readers++;
       return;
     }
-    this.channels.set(channel, { address, readers: 1 });
+    const retained = { address, readers: 1 };
+    this.channels.set(channel, retained);
     const subscriber = this.ensureSubscriber();
-    subscriber
-      .subscribe(channel, (message) => this.deliver(channel, message))
+    // After the connection is made: a cluster client that is still discovering its nodes has none
+    // to subscribe on, and fails (a single-server client would queue the command). A channel
+    // released meanwhile is not subscribed at all.
+    void this.connecting
+      ?.then(async () => {
+        if (this.channels.get(channel) === retained) await subscriber.subscribe(channel, (message) => this.deliver(channel, message));
+      })
       // Once the channel is live, the reader re-checks: a write between its first read and
       // this moment reached nobody.
       .then(() => this.deliver(channel, undefined))
@@ -128,6 +156,12 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     if (message !== undefined && isFromOrigin(message, this.origin)) return;
     const entry = this.channels.get(channel);
     if (!entry) return;
+    if (typeof entry.address === 'object' && 'topic' in entry.address) {
+      // A broadcast: `<origin>\n<message>`; the re-check after subscribing (no message) has nothing to deliver.
+      const separator = message?.indexOf('\n') ?? -1;
+      if (message !== undefined && separator >= 0) this.local.broadcast(entry.address.topic, message.slice(separator + 1));
+      return;
+    }
     if (typeof entry.address === 'string') this.local.notifySession(entry.address);
     else this.local.notify(entry.address, message === undefined ? undefined : decodeWakeupMessage(message).appended);
   }

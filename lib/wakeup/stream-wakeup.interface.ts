@@ -4,6 +4,9 @@ import type { AppendedEvents } from './appended-events';
 /** Called on a wake-up; `appended` are the events just stored, when they travel with it. */
 export type WakeupListener = (appended?: AppendedEvents) => void;
 
+/** Called with each message broadcast on a topic. */
+export type BroadcastListener = (message: string) => void;
+
 /**
  * How a storage can publish the readers' wake-up itself, in the same round trip as the write it
  * announces (a Redis script that stores and then `PUBLISH`es).
@@ -42,4 +45,12 @@ export abstract class StreamWakeup {
    * writer calls {@link notify}).
    */
   abstract publicationThrough(client: object): WakeupPublication | undefined;
+  /**
+   * Sends `message` to the listeners of `topic` in every process these wake-ups reach: this
+   * process's listeners at once (synchronously, before it returns), the others' through the same
+   * channel as the wake-ups. Delivery elsewhere is best effort, as Redis pub/sub is.
+   */
+  abstract broadcast(topic: string, message: string): void;
+  /** Calls `listener` with every message broadcast on `topic`; returns the unsubscribe function. */
+  abstract onBroadcast(topic: string, listener: BroadcastListener): () => void;
 }

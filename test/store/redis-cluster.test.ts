@@ -8,8 +8,10 @@ import { Keyv } from 'keyv';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS, type SseEventStore, type SseEventStoreModuleOptions } from '../../lib';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
+import { McpServerEventBus } from '../../lib/mcp';
 import { createSseEventStore } from '../../lib/testing';
-import { collect, record } from '../support/async';
+import { setTimeout as delay } from 'node:timers/promises';
+import { collect, record, waitFor } from '../support/async';
 import { uniquePrefix } from '../support/caches';
 import { type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster';
 import { redisRoundTrips, type RoundTripLog } from '../support/round-trips';
@@ -100,4 +102,26 @@ describe('native Redis storage on a Redis Cluster', () => {
     assert.deepEqual(await live.ended, { completed: true });
     assert.deepEqual(live.values.map((event) => event.data), [1, 2, 3, 4, 5].map((n) => ({ n })));
   });
+
+  it("MCP's server event bus: an event published on one instance reaches both instances' listeners once each", async (t) => {
+    const keyPrefix = uniquePrefix();
+    const instanceA = await instance(t, keyPrefix);
+    const instanceB = await instance(t, keyPrefix);
+    // As in an application that serves requests: the cache's clients are connected by then.
+    for (const { store } of [instanceA, instanceB]) await store.getStreamReaderFromStart({ sessionId: 'warm-up', streamId: 'none' });
+    const a = new McpServerEventBus(instanceA.store);
+    const b = new McpServerEventBus(instanceB.store);
+    const onA: string[] = [];
+    const onB: string[] = [];
+    a.subscribe((event) => onA.push(event.kind));
+    b.subscribe((event) => onB.push(event.kind));
+    await delay(200); // the subscriber connections subscribe to the channel
+
+    a.publish({ kind: 'tools_list_changed' });
+    await waitFor(() => onB.length >= 1, 'the event reaches the other instance', 10_000);
+    await delay(300);
+    assert.deepEqual(onA, ['tools_list_changed']);
+    assert.deepEqual(onB, ['tools_list_changed']);
+  });
 });
+
