@@ -1,10 +1,13 @@
 import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { SseEventStoreExceptionFilter, SseEventStoreModule } from '../lib';
 import { McpController } from './mcp/mcp.controller';
+import { McpSessionNamespaceGuard } from './mcp/mcp-session-namespace.guard';
 import { McpSessionsService } from './mcp/mcp-sessions.service';
+import { McpV2Controller } from './mcp-v2/mcp-v2.controller';
+import { McpV2SessionsService } from './mcp-v2/mcp-v2-sessions.service';
 import { PageController } from './page.controller';
 import type { SampleConfig } from './sample-config';
 import { StreamsController } from './streams.controller';
@@ -14,7 +17,8 @@ export class AppModule {
   /**
    * Without a Redis URL no cache is registered, and SseEventStoreModule keeps events in an
    * in-memory cache of its own (one instance). With one, every instance shares the streams.
-   * The MCP endpoint (`/mcp`) keeps its events in the same store.
+   * The MCP endpoint (`/mcp`) keeps its events in the same store, under session ids of its own
+   * that the `/sessions` routes refuse (McpSessionNamespaceGuard).
    */
   static register(config: SampleConfig): DynamicModule {
     return {
@@ -23,9 +27,16 @@ export class AppModule {
         ...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []),
         SseEventStoreModule.forRoot({ keepAliveInterval: config.keepAliveInterval, retryInterval: config.retryInterval }),
       ],
-      controllers: [PageController, StreamsController, McpController],
-      // The store's typed errors as 4xx/503 answers instead of 500s.
-      providers: [McpSessionsService, { provide: APP_FILTER, useClass: SseEventStoreExceptionFilter }],
+      controllers: [PageController, StreamsController, McpController, McpV2Controller],
+      providers: [
+        McpSessionsService,
+        // The same MCP endpoint on the SDK v2, at /mcp-v2.
+        McpV2SessionsService,
+        // The store's typed errors as 4xx/503 answers instead of 500s.
+        { provide: APP_FILTER, useClass: SseEventStoreExceptionFilter },
+        // `/sessions/:sessionId` never reaches an MCP session's streams.
+        { provide: APP_GUARD, useClass: McpSessionNamespaceGuard },
+      ],
     };
   }
 }

@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(config.redisUrl ? 'Streams are shared through Redis.' : 'Streams are kept in this process (set REDIS_URL to share them).');
-  logger.log(`MCP Streamable HTTP endpoint: http://localhost:${port}/mcp`);
+  logger.log(`MCP Streamable HTTP endpoints: http://localhost:${port}/mcp (SDK 1.x) and http://localhost:${port}/mcp-v2 (SDK 2.x)`);
   logger.log(`Listening on http://localhost:${port}`);
 }
 

@@ -51,7 +51,8 @@ export interface SseEventStoreModuleOptions {
    * Most streams a session may hold. `createStream` for one more rejects with
    * `SseLimitExceededError`; reopening a stream the session already has is always allowed.
    * Streams whose metadata expired stop counting, and deleting the session frees them all.
-   * An MCP session holds one stream per request, so raise it for long, busy sessions.
+   * (An MCP session holds one stream per request; `McpSessionEventStore` spreads a long session
+   * over more store sessions, so it needs no higher limit.)
    * Default 1,000.
    */
   maxStreamsPerSession?: number;

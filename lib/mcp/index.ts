@@ -1,6 +1,7 @@
 export { McpSessionEventStore, type McpSessionIdSource } from './mcp-session-event-store';
 export { McpResumeRefusedError } from './mcp-resume-refused.error';
 export { McpServerEventBus, type McpServerEvent, type McpServerEventBusOptions } from './mcp-server-event-bus';
+export { mcpErrorAnswerOf, type McpErrorAnswer } from './mcp-error-answer';
 export type {
   McpEventId,
   McpEventStore,

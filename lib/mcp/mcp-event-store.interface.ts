@@ -1,8 +1,12 @@
 /*
- * Structural copies of the types through which the MCP TypeScript SDK (`@modelcontextprotocol/sdk`
- * 1.x) talks to an event store. They are declared here so that the library never imports the SDK:
- * an object implementing `McpEventStore` can be passed as the SDK transport's `eventStore` option,
- * and the SDK stays an optional peer dependency.
+ * Structural copies of the types through which the MCP TypeScript SDK talks to an event store, the
+ * same in both lines: 1.x (`@modelcontextprotocol/sdk`, `EventStore` of
+ * `@modelcontextprotocol/sdk/server/streamableHttp.js`) and v2 (`EventStore` of
+ * `@modelcontextprotocol/server`, also taken by `NodeStreamableHTTPServerTransport` of
+ * `@modelcontextprotocol/node`). They are declared here so that the library never imports either
+ * SDK: an object implementing `McpEventStore` can be passed as either transport's `eventStore`
+ * option, and both SDKs stay optional peer dependencies. (The v2 type declares the stored message
+ * as a `JSONRPCMessage`; like 1.x, v2 stores the priming event as `{}`, see {@link McpPrimingMessage}.)
  */
 
 /** An event id, as sent in the SSE `id:` field and returned by the client as `Last-Event-ID`. */
@@ -46,7 +50,7 @@ export interface McpJsonRpcErrorResponse {
   error: { code: number; message: string; data?: unknown };
 }
 
-/** Any JSON-RPC message MCP sends over a stream (the SDK's `JSONRPCMessage`). */
+/** Any JSON-RPC message MCP sends over a stream (the SDK's `JSONRPCMessage`, 1.x and v2). */
 export type McpJsonRpcMessage = McpJsonRpcRequest | McpJsonRpcNotification | McpJsonRpcResultResponse | McpJsonRpcErrorResponse;
 
 /**
@@ -65,8 +69,10 @@ export interface McpReplayTarget {
 }
 
 /**
- * The SDK's `EventStore` interface (`StreamableHTTPServerTransportOptions.eventStore`), which makes
- * the Streamable HTTP transport resumable. How the SDK (1.24 and later) uses it:
+ * The SDK's `EventStore` interface (`StreamableHTTPServerTransportOptions.eventStore` in 1.x,
+ * `WebStandardStreamableHTTPServerTransportOptions.eventStore` in v2, which
+ * `NodeStreamableHTTPServerTransport` takes too), which makes the Streamable HTTP transport
+ * resumable. How the SDK (1.24 and later, and v2) uses it:
  *
  * - `storeEvent` is awaited before a message is written to its stream, and also for a stream that is
  *   currently disconnected, so the message can be replayed later. The returned id is the SSE `id:`.
@@ -75,6 +81,9 @@ export interface McpReplayTarget {
  * - Then `replayEventsAfter` must send every stored event of that stream after `lastEventId`, in
  *   order, and resolve with the stream id; the SDK hands the response out only once it resolved, and
  *   registers the resumed connection for the stream's live events. A throw gives HTTP 500.
+ * - Recent releases (1.32 and v2 2.x, the ones tested) remember the ids a replay sent and do not
+ *   send a live message again whose id was among them (replay/live de-duplication). Older 1.x
+ *   releases do not: a store must not count on it.
  */
 export interface McpEventStore {
   storeEvent(streamId: McpStreamId, message: McpStoredMessage): Promise<McpEventId>;

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { concatMap, lastValueFrom } from 'rxjs';
 import { SseHistoryExpiredError } from '../errors/sse-history-expired.error';
 import { SseInvalidInputError } from '../errors/sse-invalid-input.error';
+import { SseLimitExceededError } from '../errors/sse-limit-exceeded.error';
 import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
 import type { SseEventStreamReader, SseEventStreamWriter } from '../interfaces/sse-event.interface';
 import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
@@ -29,6 +30,26 @@ export type McpSessionIdSource = string | (() => string | undefined);
  */
 const MAX_REPLAY_PASSES = 3;
 
+/**
+ * The store sessions after the first are named `<MCP session id><OVERFLOW_MARK><n>`. The mark
+ * starts with a space, which an MCP session id cannot hold (the specification allows visible
+ * ASCII only), so an overflow session never has the name of another MCP session.
+ */
+const OVERFLOW_MARK = ' overflow-';
+
+/**
+ * How many completed streams keep their store session in memory (see
+ * {@link McpSessionEventStore.retire}): a later message of one of them (the next response of a
+ * batch) continues it where it is.
+ */
+const RETIRED_PLACEMENTS_KEPT = 256;
+
+/**
+ * A new stream is tried in at most this many store sessions: the current one, the next one in
+ * turn (the oldest, whose completed streams may have expired by then), and a new one.
+ */
+const MAX_OPEN_ATTEMPTS = 3;
+
 /** The writer of one SDK stream, while it is being opened or open. */
 interface WriterSlot {
   readonly writer: Promise<SseEventStreamWriter>;
@@ -51,7 +72,8 @@ interface WriterSlot {
  * ```
  *
  * **Session scope.** Every SDK stream becomes a stream of the store under this session
- * (`{ sessionId, streamId }`), and the store's event ids encode both. An id is only resumed when it
+ * (`{ sessionId, streamId }`; or under one of its overflow sessions, see "Long sessions"), and the
+ * store's event ids encode both. An id is only resumed when it
  * belongs to this session: an id of another session (even of its `_GET_stream`, which has the
  * same name in every session) gets no stream id from `getStreamIdForEventId`, which the SDK
  * answers with HTTP 400 before anything is replayed.
@@ -68,13 +90,40 @@ interface WriterSlot {
  * stream's writer is completed once it stored a response; the standalone stream's stays open.
  * Priming events (stored by the SDK as `{}`) get ids like any event and are never replayed.
  *
+ * **Long sessions.** Every POST request with a request in it is a stream of its own, and the
+ * store's `maxStreamsPerSession` (default 1,000) counts a stream until its metadata expires (an
+ * hour after its last write or read by default), completed or not: a session of the store would
+ * refuse the 1,001st request (`initialize` included) of a busy MCP session. So the MCP session's streams are kept in as
+ * many store sessions as it needs: its own id first ({@link storeSessionIds}), and once that one
+ * is full, overflow sessions (`<session id> overflow-1`, ...). A new stream goes to the current
+ * store session; when the store refuses it with `SseLimitExceededError`, it goes to the next one
+ * in turn (the oldest, whose completed streams may have expired meanwhile, and which the store
+ * then prunes), else to a new one. Every stream stays in its store session and keeps its ids,
+ * so any stream, completed or not, resumes as before, within the store's retention settings.
+ * What the limit still bounds is the streams of the session that are open (not yet answered):
+ * once the store refused one, at most `maxStreamsPerSession` at a time, and a new stream beyond
+ * that is refused with `SseLimitExceededError`. Ordinary streams of the store are not affected.
+ * A completed stream's store session is remembered for its last {@link RETIRED_PLACEMENTS_KEPT}
+ * completed streams (a batch's next response continues its stream): a response that came
+ * later than that, after the session moved to another store session, would start the stream
+ * over there (only batches, which clients no longer send since protocol 2025-06-18, do this).
+ *
+ * **Namespace.** The store sessions of an MCP session are its id, and its id followed by a space
+ * and more. When the same store is also reachable by other clients (an HTTP API that takes a
+ * session id, as the sample's `/sessions`), give MCP sessions ids that those routes refuse, such
+ * as a reserved prefix: that API then cannot read, write or delete an MCP session's streams.
+ *
  * **Session end.** Call {@link close} when the session ends — the transport's `onclose`, which the
- * SDK calls on DELETE and on `transport.close()`. It deletes the session's streams
- * (`deleteStreamsForSession`); nothing of the session can be stored or resumed afterwards.
- * Sessions that are abandoned without either expire with the store's retention settings.
+ * SDK calls on DELETE and on `transport.close()`. It deletes the streams of every store session of
+ * the MCP session (`deleteStreamsForSession`); nothing of the session can be stored or resumed
+ * afterwards. Sessions that are abandoned without either expire with the store's retention
+ * settings.
  *
  * **Errors.** A store failure rejects `storeEvent` (the SDK then does not send the message, and
- * reports the error through its `onerror`), and makes a resume fail with HTTP 500.
+ * reports the error through its `onerror`), and makes a resume fail with HTTP 500. The SDK answers
+ * a POST whose priming event could not be stored with HTTP 400 and JSON-RPC -32700 "Parse error",
+ * whatever the error: {@link mcpErrorAnswerOf} gives the status and JSON-RPC error that say what
+ * happened, for an application that answers such requests itself (as the sample does).
  */
 export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   private readonly logger = new Logger(McpSessionEventStore.name);
@@ -89,6 +138,16 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   private lastLookup?: { eventId: McpEventId; reader: SseEventStreamReader };
   private closed = false;
   private deletion?: Promise<void>;
+  /** The store sessions that hold the streams: the MCP session id, then the overflow sessions opened in turn. */
+  private storeSessions?: string[];
+  /** Index in {@link storeSessions} of the one new streams go to. */
+  private current = 0;
+  /** The store session of each open stream, and of the most recently completed ones. */
+  private readonly placements = new Map<McpStreamId, string>();
+  /** Completed streams whose placement is kept, oldest first. */
+  private readonly retiredPlacements = new Set<McpStreamId>();
+  /** `maxStreamsPerSession`, once the store refused a stream with it. */
+  private streamLimit?: number;
 
   /**
    * @param store the store that keeps the events (the application's {@link SseEventStore}).
@@ -112,6 +171,15 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
     return this.boundSessionId;
   }
 
+  /**
+   * The store sessions that hold this MCP session's streams: the session id itself, followed by
+   * the overflow sessions (`<session id> overflow-<n>`) opened once it held `maxStreamsPerSession`
+   * streams. Empty while the session id is not known.
+   */
+  get storeSessionIds(): readonly string[] {
+    return this.sessionId === undefined ? [] : [...this.boundStoreSessions()];
+  }
+
   /** True once {@link close} was called. */
   get isClosed(): boolean {
     return this.closed;
@@ -126,7 +194,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
     if (message === null || typeof message !== 'object') throw new SseInvalidInputError('An MCP message must be an object.');
     for (;;) {
       if (this.closed) throw new SseSessionDeletedError(sessionId);
-      const slot = this.writerSlot(sessionId, streamId);
+      const slot = this.writerSlot(streamId);
       const writer = await slot.writer;
       // The slot was retired (a response was stored) or the session closed while this call waited.
       if (this.writers.get(streamId) !== slot) continue;
@@ -192,6 +260,8 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   close(): Promise<void> {
     this.closed = true;
     this.writers.clear();
+    this.placements.clear();
+    this.retiredPlacements.clear();
     this.lastLookup = undefined;
     this.deletion ??= this.deleteStreams().catch((error: unknown) => {
       this.deletion = undefined;
@@ -206,10 +276,17 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   }
 
   private async deleteStreams(): Promise<void> {
-    const sessionId = this.sessionId;
-    if (sessionId === undefined) return;
-    await this.store.deleteStreamsForSession(sessionId);
-    this.logger.debug('Deleted the streams of an MCP session that ended.');
+    if (this.sessionId === undefined) return;
+    const sessions = this.boundStoreSessions();
+    // Deleting a session twice is harmless: a failed close() deletes them all again.
+    await Promise.all(sessions.map((storeSessionId) => this.store.deleteStreamsForSession(storeSessionId)));
+    this.logger.debug(`Deleted the streams of an MCP session that ended (${sessions.length} store session(s)).`);
+  }
+
+  /** The store sessions, starting with the session id; only called once the session id is known. */
+  private boundStoreSessions(): string[] {
+    this.storeSessions ??= [this.sessionId!];
+    return this.storeSessions;
   }
 
   private requireSessionId(): string {
@@ -223,23 +300,32 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   }
 
   private async lookup(eventId: McpEventId): Promise<SseEventStreamReader | null> {
-    const sessionId = this.sessionId;
-    if (sessionId === undefined || this.closed || typeof eventId !== 'string') return null;
-    try {
-      return await this.store.getStreamReader(eventId, { sessionId });
-    } catch (error) {
-      if (!(error instanceof SseHistoryExpiredError)) throw error;
-      this.logger.warn(`Refused to resume stream ${printableId(error.streamId)} of an MCP session: ${error.message}`);
-      return null;
+    if (this.sessionId === undefined || this.closed || typeof eventId !== 'string') return null;
+    const sessions = this.boundStoreSessions();
+    // The current store session first: most resumes are of recent streams. The store refuses an id
+    // of another session before it reads anything, so asking each one costs a parse of the id.
+    const candidates = [sessions[this.current], ...sessions.filter((_, index) => index !== this.current)];
+    for (const sessionId of candidates) {
+      try {
+        const reader = await this.store.getStreamReader(eventId, { sessionId });
+        if (reader) return reader;
+      } catch (error) {
+        if (!(error instanceof SseHistoryExpiredError)) throw error;
+        this.logger.warn(`Refused to resume stream ${printableId(error.streamId)} of an MCP session: ${error.message}`);
+        return null;
+      }
     }
+    return null;
   }
 
   /** The writer of the stream, opened (after a retired writer's completion) on first use. */
-  private writerSlot(sessionId: string, streamId: McpStreamId): WriterSlot {
+  private writerSlot(streamId: McpStreamId): WriterSlot {
     const open = this.writers.get(streamId);
     if (open) return open;
+    // Written again after it was completed (a batch's next response): its placement is needed again.
+    this.retiredPlacements.delete(streamId);
     const previous = this.completions.get(streamId) ?? Promise.resolve();
-    const writer = previous.then(() => this.store.createStream({ sessionId, streamId, mode: SseEventStreamMode.Polling }));
+    const writer = previous.then(() => this.openWriter(streamId));
     const slot: WriterSlot = { writer };
     this.writers.set(streamId, slot);
     writer.then(
@@ -252,6 +338,60 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
       },
     );
     return slot;
+  }
+
+  /**
+   * Opens the writer of a stream: where the stream already is, or, for a new one, in the current
+   * store session, moving on to another when the store refuses it for `maxStreamsPerSession`
+   * (see "Long sessions" above).
+   */
+  private async openWriter(streamId: McpStreamId): Promise<SseEventStreamWriter> {
+    const sessions = this.boundStoreSessions();
+    const placed = this.placements.get(streamId);
+    if (placed === undefined && this.streamLimit !== undefined && this.openStreamsBesides() >= this.streamLimit) {
+      // The store sessions together have room, but the limit still bounds the open streams.
+      throw SseLimitExceededError.streamsPerSession(sessions[this.current], streamId, this.streamLimit);
+    }
+    let target = placed ?? sessions[this.current];
+    const tried = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const writer = await this.store.createStream({ sessionId: target, streamId, mode: SseEventStreamMode.Polling });
+        if (!this.closed) this.placements.set(streamId, target);
+        return writer;
+      } catch (error) {
+        if (!(error instanceof SseLimitExceededError) || this.closed || attempt >= MAX_OPEN_ATTEMPTS) throw error;
+        this.streamLimit = error.max;
+        // The session's open streams (this one aside) fill the limit by themselves: refuse, as the store did.
+        if (this.openStreamsBesides() >= error.max) throw error;
+        tried.add(target);
+        target = this.storeSessionAfter(target, tried);
+      }
+    }
+  }
+
+  /** Streams with a writer open or being opened, besides the one asking. */
+  private openStreamsBesides(): number {
+    return this.writers.size - 1;
+  }
+
+  /**
+   * Where new streams go once the store refused one in `full`: the current store session if
+   * another call moved on already; else, on the first refusal of this call, the next one in turn
+   * (the oldest); else a new one.
+   */
+  private storeSessionAfter(full: string, tried: ReadonlySet<string>): string {
+    const sessions = this.boundStoreSessions();
+    if (sessions[this.current] !== full && !tried.has(sessions[this.current])) return sessions[this.current];
+    const next = (this.current + 1) % sessions.length;
+    if (tried.size === 1 && !tried.has(sessions[next])) {
+      this.current = next;
+    } else {
+      sessions.push(`${sessions[0]}${OVERFLOW_MARK}${sessions.length}`);
+      this.current = sessions.length - 1;
+      this.logger.debug(`An MCP session holds the store's maxStreamsPerSession streams in each of its store sessions: opened #${this.current + 1}.`);
+    }
+    return sessions[this.current];
   }
 
   private track(streamId: McpStreamId, written: Promise<unknown>): void {
@@ -273,6 +413,13 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
    */
   private retire(streamId: McpStreamId, writer: SseEventStreamWriter, written: Promise<unknown>): void {
     this.writers.delete(streamId);
+    this.retiredPlacements.delete(streamId); // re-added as the newest
+    this.retiredPlacements.add(streamId);
+    if (this.retiredPlacements.size > RETIRED_PLACEMENTS_KEPT) {
+      const [oldest] = this.retiredPlacements;
+      this.retiredPlacements.delete(oldest);
+      if (!this.writers.has(oldest)) this.placements.delete(oldest);
+    }
     const completion = written
       .then(
         () => undefined,

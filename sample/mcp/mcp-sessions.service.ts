@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SseEventStore } from '../../lib';
 import { McpSessionEventStore } from '../../lib/mcp';
+import { newMcpSessionId } from './mcp-session-ids';
+import { noteStoreError } from './mcp-store-error-answers';
 import { createSampleMcpServer } from './sample-mcp-server';
 
 /**
@@ -21,6 +22,9 @@ interface McpSession {
  * and an event store scoped to the session on the application's {@link SseEventStore}, so any
  * stream of the session can be resumed with `Last-Event-ID` and never replays another session's
  * events. When a session ends (DELETE, or the transport closes) its streams are deleted.
+ *
+ * Session ids are `mcp:` and a UUID: a namespace of the store's session ids that the plain
+ * `/sessions` routes refuse (see `mcp-session-ids.ts`), so neither API can reach the other's streams.
  *
  * The transports live in this process: with several instances, route every request of a session
  * to the instance that created it (by the `Mcp-Session-Id` header).
@@ -43,7 +47,7 @@ export class McpSessionsService implements OnModuleDestroy {
    */
   async open(): Promise<StreamableHTTPServerTransport> {
     // Generated here, so the event store knows the session before the SDK stores the first event.
-    const sessionId = randomUUID();
+    const sessionId = newMcpSessionId();
     const eventStore = new McpSessionEventStore(this.store, sessionId);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => sessionId,
@@ -56,6 +60,13 @@ export class McpSessionsService implements OnModuleDestroy {
       // DELETE: the SDK answers once this resolved, so the session's events are gone by then.
       onsessionclosed: () => this.deleteEvents(sessionId, eventStore),
     });
+    // A store error the transport reports is noted for the request it belongs to, whose answer then
+    // says what happened (see mcp-store-error-answers.ts). Set before connect(), as onclose.
+    transport.onerror = (error) => {
+      const answer = noteStoreError(error);
+      if (answer && answer.status >= 500) this.logger.warn(`MCP session ${sessionId}: ${error.message}`);
+      else if (answer) this.logger.debug(`MCP session ${sessionId}: ${error.message}`);
+    };
     // Any end of the transport (DELETE, close()). Set before connect(): the MCP server chains its
     // own close handling after this one.
     transport.onclose = () => {

@@ -3,6 +3,7 @@ import { Controller, Delete, Get, Headers, Logger, Post, Req, Res } from '@nestj
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { McpSessionsService } from './mcp-sessions.service';
+import { answeringStoreErrors } from './mcp-store-error-answers';
 
 /** The request as the sample's JSON body parser leaves it. */
 type ParsedRequest = IncomingMessage & { body?: unknown };
@@ -11,7 +12,9 @@ type ParsedRequest = IncomingMessage & { body?: unknown };
  * The MCP Streamable HTTP endpoint, `POST|GET|DELETE /mcp`, with stateful sessions: an
  * `initialize` request without `Mcp-Session-Id` opens a session; every other request is handed
  * to its session's SDK transport, which answers it (SSE streams, resumption with
- * `Last-Event-ID`, DELETE).
+ * `Last-Event-ID`, DELETE). A request that a store error ended is answered with the status and
+ * JSON-RPC error that say what happened (503 -32603 while the store is unavailable, 429 for the
+ * stream limit, ...), not the SDK's 400 -32700 "Parse error" (see mcp-store-error-answers.ts).
  */
 @Controller('mcp')
 export class McpController {
@@ -26,9 +29,13 @@ export class McpController {
     @Headers('mcp-session-id') sessionId: string | undefined,
   ): Promise<void> {
     let transport: StreamableHTTPServerTransport | undefined;
+    let opened: StreamableHTTPServerTransport | undefined;
     if (sessionId !== undefined) transport = this.sessions.find(sessionId);
-    else if (isInitializeRequest(request.body)) transport = await this.sessions.open();
+    else if (isInitializeRequest(request.body)) transport = opened = await this.sessions.open();
     await this.handle(transport, sessionId, request, response, request.body);
+    // An initialize that was refused (or whose answer the store could not take) gave the client no
+    // session: close it, or it would stay in memory, never used.
+    if (opened && response.statusCode >= 400) await opened.close();
   }
 
   @Get()
@@ -65,7 +72,7 @@ export class McpController {
     }
     try {
       // The body was parsed by the application's JSON body parser: the transport must not read it again.
-      await transport.handleRequest(request, response, body);
+      await answeringStoreErrors(response, () => transport.handleRequest(request, response, body));
     } catch (error) {
       this.logger.error(`The MCP transport failed on a ${request.method} request: ${String(error)}`);
       if (!response.headersSent) reply(response, 500, -32603, 'Internal server error');
