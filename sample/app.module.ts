@@ -2,10 +2,11 @@ import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { SseEventStoreExceptionFilter, SseEventStoreModule } from '../lib';
+import { SseEventStore, SseEventStoreExceptionFilter, SseEventStoreModule } from '../lib';
+import { McpRemoteResumption } from '../lib/mcp';
 import { McpController } from './mcp/mcp.controller';
 import { McpSessionNamespaceGuard } from './mcp/mcp-session-namespace.guard';
-import { McpSessionsService } from './mcp/mcp-sessions.service';
+import { MCP_RETRY_INTERVAL_MS, McpSessionsService } from './mcp/mcp-sessions.service';
 import { McpV2Controller } from './mcp-v2/mcp-v2.controller';
 import { McpV2SessionsService } from './mcp-v2/mcp-v2-sessions.service';
 import { PageController } from './page.controller';
@@ -30,6 +31,12 @@ export class AppModule {
       controllers: [PageController, StreamsController, McpController, McpV2Controller],
       providers: [
         McpSessionsService,
+        // Resumptions of sessions that live on another instance, served from the shared store.
+        {
+          provide: McpRemoteResumption,
+          useFactory: (store: SseEventStore) => new McpRemoteResumption(store, { retryInterval: MCP_RETRY_INTERVAL_MS }),
+          inject: [SseEventStore],
+        },
         // The same MCP endpoint on the SDK v2, at /mcp-v2.
         McpV2SessionsService,
         // The store's typed errors as 4xx/503 answers instead of 500s.

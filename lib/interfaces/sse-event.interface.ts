@@ -82,6 +82,14 @@ export interface SseReadOptions {
    * the reader hold more than one page, but Nest buffers what was emitted until it is written.
    */
   flowControl?: SseFlowControl;
+  /**
+   * When the Observable completes. By default it follows the stream's mode: a streaming stream's
+   * reader waits for new events until the stream is completed, a polling stream's completes once
+   * it delivered what is stored. `'completed'` waits until the stream is completed whatever its
+   * mode (a reader in another process than the writer's, serving a client the writer's process
+   * cannot reach).
+   */
+  until?: 'mode' | 'completed';
 }
 
 /** Reads one stream from a position. */

@@ -2,6 +2,7 @@ export { McpSessionEventStore, type McpSessionIdSource } from './mcp-session-eve
 export { McpResumeRefusedError } from './mcp-resume-refused.error';
 export { McpServerEventBus, type McpServerEvent, type McpServerEventBusOptions } from './mcp-server-event-bus';
 export { mcpErrorAnswerOf, type McpErrorAnswer } from './mcp-error-answer';
+export { McpRemoteResumption, type McpRemoteResumptionOptions } from './mcp-remote-resumption';
 export type {
   McpEventId,
   McpEventStore,

@@ -17,6 +17,8 @@ import type {
 } from './mcp-event-store.interface';
 import { McpResumeRefusedError } from './mcp-resume-refused.error';
 import { printableId } from '../logging/printable-id';
+import { ownersOf } from './mcp-session-owners';
+import { isPrimingMessage, overflowSessionId } from './mcp-store-layout';
 
 /**
  * The MCP session an {@link McpSessionEventStore} belongs to: the id itself, or a function that
@@ -29,13 +31,6 @@ export type McpSessionIdSource = string | (() => string | undefined);
  * this many times in all, so that an event stored while the replay ran is not missed.
  */
 const MAX_REPLAY_PASSES = 3;
-
-/**
- * The store sessions after the first are named `<MCP session id><OVERFLOW_MARK><n>`. The mark
- * starts with a space, which an MCP session id cannot hold (the specification allows visible
- * ASCII only), so an overflow session never has the name of another MCP session.
- */
-const OVERFLOW_MARK = ' overflow-';
 
 /**
  * How many completed streams keep their store session in memory (see
@@ -128,6 +123,8 @@ interface WriterSlot {
 export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   private readonly logger = new Logger(McpSessionEventStore.name);
   private boundSessionId?: string;
+  /** Ends this process's claim on the session (see `McpRemoteResumption`). */
+  private releaseOwnership?: () => void;
   /** Open writers, by SDK stream id. */
   private readonly writers = new Map<McpStreamId, WriterSlot>();
   /** Completions of retired writers; a new writer of the stream opens after it. */
@@ -164,9 +161,13 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
 
   /** The MCP session id, once known. */
   get sessionId(): string | undefined {
-    if (this.boundSessionId === undefined) {
+    if (this.boundSessionId === undefined && !this.closed) {
       const id = typeof this.sessionIdSource === 'function' ? this.sessionIdSource() : this.sessionIdSource;
-      if (typeof id === 'string' && id.length > 0) this.boundSessionId = id;
+      if (typeof id === 'string' && id.length > 0) {
+        this.boundSessionId = id;
+        // Other instances ask whether the session still lives before they serve its resumptions.
+        this.releaseOwnership = ownersOf(this.store)?.hold(id);
+      }
     }
     return this.boundSessionId;
   }
@@ -259,6 +260,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
    */
   close(): Promise<void> {
     this.closed = true;
+    this.releaseOwnership?.();
     this.writers.clear();
     this.placements.clear();
     this.retiredPlacements.clear();
@@ -387,7 +389,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
     if (tried.size === 1 && !tried.has(sessions[next])) {
       this.current = next;
     } else {
-      sessions.push(`${sessions[0]}${OVERFLOW_MARK}${sessions.length}`);
+      sessions.push(overflowSessionId(sessions[0], sessions.length));
       this.current = sessions.length - 1;
       this.logger.debug(`An MCP session holds the store's maxStreamsPerSession streams in each of its store sessions: opened #${this.current + 1}.`);
     }
@@ -439,9 +441,4 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
 /** A JSON-RPC response (result or error): the last message of a POST stream. */
 function isResponse(message: McpStoredMessage): boolean {
   return !('method' in message) && ('result' in message || 'error' in message);
-}
-
-/** The SDK's priming event: an empty object. */
-function isPrimingMessage(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && !Array.isArray(data) && Object.keys(data).length === 0;
 }

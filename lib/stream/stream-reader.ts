@@ -55,7 +55,7 @@ export class StreamReader implements SseEventStreamReader {
       const onShutdown = (): void => subscriber.complete();
       this.settings.shutdown.addEventListener('abort', onShutdown);
       if (this.settings.shutdown.aborted) subscriber.complete();
-      else this.pump(subscriber, changes, options.flowControl).catch((error: unknown) => subscriber.error(error));
+      else this.pump(subscriber, changes, options).catch((error: unknown) => subscriber.error(error));
       return () => {
         unsubscribe();
         this.settings.shutdown.removeEventListener('abort', onShutdown);
@@ -64,11 +64,9 @@ export class StreamReader implements SseEventStreamReader {
     });
   }
 
-  private async pump(
-    subscriber: Subscriber<SseStoredEvent>,
-    changes: ChangeSignal,
-    flowControl: SseFlowControl | undefined,
-  ): Promise<void> {
+  private async pump(subscriber: Subscriber<SseStoredEvent>, changes: ChangeSignal, options: SseReadOptions): Promise<void> {
+    const { flowControl } = options;
+    const followPolling = options.until === 'completed';
     let cursor = this.afterSequence;
     let caughtUp = false;
     while (!subscriber.closed) {
@@ -96,7 +94,7 @@ export class StreamReader implements SseEventStreamReader {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      if (snapshot.mode === SseEventStreamMode.Polling || snapshot.completed) {
+      if (snapshot.completed || (snapshot.mode === SseEventStreamMode.Polling && !followPolling)) {
         subscriber.complete();
         return;
       }

@@ -4,6 +4,7 @@ import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/no
 import { isInitializeRequest } from '@modelcontextprotocol/server';
 import { answeringStoreErrors } from '../mcp/mcp-store-error-answers';
 import { McpV2SessionsService } from './mcp-v2-sessions.service';
+import { McpRemoteResumption } from '../../lib/mcp';
 
 /** The request as the sample's JSON body parser leaves it. */
 type ParsedRequest = IncomingMessage & { body?: unknown };
@@ -20,7 +21,10 @@ type ParsedRequest = IncomingMessage & { body?: unknown };
 export class McpV2Controller {
   private readonly logger = new Logger(McpV2Controller.name);
 
-  constructor(private readonly sessions: McpV2SessionsService) {}
+  constructor(
+    private readonly sessions: McpV2SessionsService,
+    private readonly remoteResumption: McpRemoteResumption,
+  ) {}
 
   @Post()
   async post(
@@ -44,7 +48,10 @@ export class McpV2Controller {
     @Res() response: ServerResponse,
     @Headers('mcp-session-id') sessionId: string | undefined,
   ): Promise<void> {
-    await this.handle(sessionId === undefined ? undefined : this.sessions.find(sessionId), sessionId, request, response);
+    const transport = sessionId === undefined ? undefined : this.sessions.find(sessionId);
+    // A resumption of a session that lives on another instance is served from the shared store.
+    if (!transport && (await this.remoteResumption.serve(request, response))) return;
+    await this.handle(transport, sessionId, request, response);
   }
 
   @Delete()

@@ -4,6 +4,7 @@ import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/se
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { McpSessionsService } from './mcp-sessions.service';
 import { answeringStoreErrors } from './mcp-store-error-answers';
+import { McpRemoteResumption } from '../../lib/mcp';
 
 /** The request as the sample's JSON body parser leaves it. */
 type ParsedRequest = IncomingMessage & { body?: unknown };
@@ -20,7 +21,10 @@ type ParsedRequest = IncomingMessage & { body?: unknown };
 export class McpController {
   private readonly logger = new Logger(McpController.name);
 
-  constructor(private readonly sessions: McpSessionsService) {}
+  constructor(
+    private readonly sessions: McpSessionsService,
+    private readonly remoteResumption: McpRemoteResumption,
+  ) {}
 
   @Post()
   async post(
@@ -44,7 +48,10 @@ export class McpController {
     @Res() response: ServerResponse,
     @Headers('mcp-session-id') sessionId: string | undefined,
   ): Promise<void> {
-    await this.handle(sessionId === undefined ? undefined : this.sessions.find(sessionId), sessionId, request, response);
+    const transport = sessionId === undefined ? undefined : this.sessions.find(sessionId);
+    // A resumption of a session that lives on another instance is served from the shared store.
+    if (!transport && (await this.remoteResumption.serve(request, response))) return;
+    await this.handle(transport, sessionId, request, response);
   }
 
   @Delete()

@@ -449,6 +449,22 @@ export function defineStoreSuite(path: StorePath): void {
         assert.equal((await h.store.getStreamReaderFromStart(empty))!.finished, true);
       });
 
+      it("events({ until: 'completed' }) follows a polling stream until it is completed", async (t) => {
+        const h = await open(t);
+        const address = { sessionId: 'follow-polling', streamId: 'main' };
+        const writer = await h.store.createStream({ ...address, mode: Polling });
+        const first = await writer.write({ data: 'one' });
+        const snapshot = record((await h.store.getStreamReader(first.id))!.events());
+        assert.deepEqual(await snapshot.ended, { completed: true }, 'by default a polling stream ends when caught up');
+        const following = record((await h.store.getStreamReader(first.id))!.events({ until: 'completed' }));
+        await writer.write({ data: 'two' });
+        await following.waitForCount(1);
+        await writer.write({ data: 'three' });
+        await writer.complete();
+        assert.deepEqual(await following.ended, { completed: true });
+        assert.deepEqual(following.values.map((event) => event.data), ['two', 'three']);
+      });
+
       if (path === 'redis-native') {
         it('refuses appends through a writer another instance still holds, once one instance completed it', async (t) => {
           const h = await open(t);

@@ -60,7 +60,7 @@ export class CuttingProxy {
 
   private constructor(
     private readonly server: http.Server,
-    private readonly target: URL,
+    private target: URL,
     /** `http://127.0.0.1:<port>` */
     readonly url: string,
   ) {}
@@ -84,6 +84,14 @@ export class CuttingProxy {
    */
   cutAfter(rule: CutRule): Promise<ProxiedExchange> {
     return new Promise((resolve) => this.cuts.push({ ...rule, done: resolve }));
+  }
+
+  /**
+   * Sends the requests that arrive from now on to another server (`http://host:port`), as a load
+   * balancer may send a reconnect to another instance; open exchanges stay where they are.
+   */
+  switchTo(targetUrl: string): void {
+    this.target = new URL(targetUrl);
   }
 
   /** Drops every open connection and stops listening. */
