@@ -18,6 +18,12 @@ export interface StoredEventRecord {
   retry?: number;
 }
 
+/**
+ * A sequence that holds no event and never held an acknowledged one: a write whose outcome was
+ * unknown used it, and it turned out not to be stored. Readers pass over it silently.
+ */
+export const SKIPPED_SEQUENCE = Symbol('SKIPPED_SEQUENCE');
+
 /** What one read returns: the stream's state and the events from the requested sequence on. */
 export type StreamReadResult =
   | { status: 'missing' }
@@ -27,9 +33,10 @@ export type StreamReadResult =
       snapshot: StreamSnapshot;
       /**
        * Events `fromSequence, fromSequence + 1, ...`, never past `snapshot.lastSequence`;
-       * `undefined` where an event that should be there is gone.
+       * `undefined` where an event that should be there is gone, {@link SKIPPED_SEQUENCE} where
+       * no acknowledged event ever was.
        */
-      events: (StoredEventRecord | undefined)[];
+      events: (StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined)[];
     };
 
 /** The write side of one stream, owned by one writer; calls are never concurrent. */

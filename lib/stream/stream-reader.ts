@@ -10,7 +10,7 @@ import type {
   SseStreamAddress,
 } from '../interfaces/sse-event.interface';
 import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
-import type { StoredEventRecord, StreamStorage } from '../storage/stream-storage.interface';
+import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamStorage } from '../storage/stream-storage.interface';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
 import { ChangeSignal } from './change-signal';
 
@@ -82,6 +82,7 @@ export class StreamReader implements SseEventStreamReader {
       for (const record of events) {
         if (!record) throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
         cursor++;
+        if (record === SKIPPED_SEQUENCE) continue;
         subscriber.next(this.toMessage(record, cursor));
         if (subscriber.closed) return;
         // Per event, not per page: a page of large events could otherwise pile up unwritten.

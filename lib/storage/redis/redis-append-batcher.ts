@@ -42,8 +42,10 @@ export interface StreamAppend {
   restartTtls: boolean;
   /** The writer's mode, for metadata that has to be restored. */
   mode: string;
-  /** The last sequence the writer was given, for metadata that has to be restored. */
+  /** The last sequence the writer was given, or may have been, for metadata that has to be restored. */
   knownLast: number;
+  /** The last sequence the writer was given and acknowledged: absent ones up to it are lost, later ones skipped. */
+  acknowledgedLast: number;
   payloads: readonly string[];
 }
 
@@ -132,6 +134,7 @@ export class RedisAppendBatcher {
         append.mode,
         String(append.knownLast),
         isPushable(chars) ? '1' : '0',
+        String(append.acknowledgedLast),
       );
       for (const payload of append.payloads) args.push(payload);
     }

@@ -1,6 +1,6 @@
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import { parseStored, type StoredEvent, toEventRecord } from '../stored-records';
-import type { StoredEventRecord, StreamReadResult } from '../stream-storage.interface';
+import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult } from '../stream-storage.interface';
 
 /** A Redis Stream entry as Redis returns it: its id and its field/value list. */
 type StreamEntry = [id: string, fields: string[]];
@@ -28,12 +28,17 @@ export function toReadResult(stateReply: unknown, page: unknown, fromSequence: n
     lastSequence: Number(last),
   };
   const length = Math.max(0, Math.min(snapshot.lastSequence, fromSequence + count - 1) - fromSequence + 1);
-  const events: (StoredEventRecord | undefined)[] = new Array<StoredEventRecord | undefined>(length).fill(undefined);
+  const events: (StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined)[] = new Array(length).fill(undefined);
   for (const [id, fields] of page as StreamEntry[]) {
     const dash = id.indexOf('-');
     const index = Number(id.slice(0, dash)) - fromSequence;
     if (index < 0 || index >= length || Number(id.slice(dash + 1)) <= expiredAt) continue;
-    // An entry without `e` marks an event that is lost: gone, like one that expired.
+    // An entry `skip` marks a sequence no acknowledged event ever had; one without `e` or `skip`
+    // marks an event that is lost: gone, like one that expired.
+    if (fields[0] === 'skip') {
+      events[index] = SKIPPED_SEQUENCE;
+      continue;
+    }
     const field = fields.indexOf('e');
     const stored = field < 0 ? undefined : parseStored<StoredEvent>(fields[field + 1]);
     events[index] = stored && toEventRecord(stored);

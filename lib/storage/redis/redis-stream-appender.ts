@@ -40,6 +40,8 @@ export interface RedisAppenderContext {
 export class RedisStreamAppender implements StreamAppender {
   readonly publishesWakeups: boolean;
   private readonly touchTimer: NodeJS.Timeout;
+  /** The last sequence of an append that was acknowledged (stored, and its answer received). */
+  private acknowledgedLast: number;
   /** When this writer's appends last restarted the TTLs; none yet, so the first append does. */
   private ttlsRestartedAt = Number.NEGATIVE_INFINITY;
 
@@ -56,6 +58,7 @@ export class RedisStreamAppender implements StreamAppender {
     private lastSequence: number,
     private readonly context: RedisAppenderContext,
   ) {
+    this.acknowledgedLast = lastSequence;
     this.publishesWakeups = context.wakeupMessage !== '';
     const { metadataSlidingExpiration } = context.options;
     // An open writer that writes nothing keeps its metadata alive.
@@ -76,6 +79,7 @@ export class RedisStreamAppender implements StreamAppender {
           restartTtls,
           mode: this.mode,
           knownLast: this.lastSequence,
+          acknowledgedLast: this.acknowledgedLast,
           payloads,
         }),
       );
@@ -89,6 +93,7 @@ export class RedisStreamAppender implements StreamAppender {
       throw error;
     }
     this.lastSequence = Math.max(this.lastSequence, first + payloads.length - 1);
+    this.acknowledgedLast = Math.max(this.acknowledgedLast, first + payloads.length - 1);
     return first;
   }
 

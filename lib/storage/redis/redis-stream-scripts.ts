@@ -13,8 +13,8 @@ import { LuaScript } from './lua-script';
  * The metadata was last written at the later of w and t: its absolute limit counts from there.
  *
  * Events: a Redis Stream whose entry ids are `<sequence>-<written at>`, with the stored event
- * JSON in field `e`, or field `lost` for a sequence whose event is known to be gone (see the
- * append script). It is trimmed from the oldest end only (`MAXLEN`), so the first retained
+ * JSON in field `e`, or field `lost` for a sequence whose event is known to be gone, or field
+ * `skip` for a sequence that no acknowledged event ever had (see the append script). It is trimmed from the oldest end only (`MAXLEN`), so the first retained
  * sequence is the last one minus its length, plus one.
  *
  * Commands per stream are what a write costs Redis, so the append script keeps to three in the
@@ -127,7 +127,8 @@ return tonumber(last)
  * KEYS: per stream: tombstone, metadata, events.
  * ARGV: now, event TTL, metadata TTL, retention cap, wake-up message ('' for none), then per
  *       stream: event count, '1' to restart the TTLs, wake-up channel, mode, last sequence its
- *       writer was or may have been given, '1' to publish the events with the wake-up, the events.
+ *       writer was or may have been given, '1' to publish the events with the wake-up, last
+ *       sequence its writer was given and acknowledged, the events.
  * Returns per stream its first new sequence, -1 when its session was deleted, -3 when the stream
  * was completed (a completion is final for the writers that were open then, in every process), or
  * an error message.
@@ -137,7 +138,7 @@ export const APPEND_EVENTS = script(
   `
 local now, event_ttl, metadata_ttl, cap, message = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 
-local function append(tombstone, metadata, events, count, restart_ttls, channel, mode, known_last, push, offset)
+local function append(tombstone, metadata, events, count, restart_ttls, channel, mode, known_last, push, acked_last, offset)
   if redis.call('HGET', metadata, 'c') == '1' then return -3 end
   -- The sequence is taken first: should anything below fail, no later append reuses it.
   local last = redis.call('HINCRBY', metadata, 'l', count)
@@ -150,14 +151,16 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
     redis.call('HSET', metadata, 'l', last)
     restart_ttls = true
   end
-  known_last = tonumber(known_last)
+  known_last, acked_last = tonumber(known_last), tonumber(acked_last)
   if last - count < known_last then
-    -- The sequence is behind what this writer was (or may have been) given: appends that were
-    -- stored are gone (a failover to a replica that had not received them), and readers may have
-    -- had them. Continue after them, so no id is given twice, and mark them lost, so readers that
-    -- reach them are told.
+    -- The sequence is behind what this writer was (or may have been) given. Continue after it, so
+    -- no id is given twice. Acknowledged appends that are gone (a failover to a replica that had
+    -- not received them) are marked lost, so readers that reach them are told. The sequences of
+    -- appends that were never acknowledged (their answer did not come) are marked skipped:
+    -- readers pass over them, as no acknowledged event was ever there.
     for sequence = math.max(last - count + 1, known_last - cap + 1), known_last do
-      redis.call('XADD', events, 'MAXLEN', cap, string.format('%d-%s', sequence, now), 'lost', '1')
+      local mark = sequence <= acked_last and 'lost' or 'skip'
+      redis.call('XADD', events, 'MAXLEN', cap, string.format('%d-%s', sequence, now), mark, '1')
     end
     last = known_last + count
     redis.call('HSET', metadata, 'l', last)
@@ -192,14 +195,15 @@ local results, offset = {}, 6
 for stream = 1, #KEYS / 3 do
   local count = tonumber(ARGV[offset])
   local ok, result = pcall(append, KEYS[stream * 3 - 2], KEYS[stream * 3 - 1], KEYS[stream * 3], count,
-    ARGV[offset + 1] == '1', ARGV[offset + 2], ARGV[offset + 3], ARGV[offset + 4], message ~= '' and ARGV[offset + 5] == '1', offset + 6)
+    ARGV[offset + 1] == '1', ARGV[offset + 2], ARGV[offset + 3], ARGV[offset + 4], message ~= '' and ARGV[offset + 5] == '1',
+    ARGV[offset + 6], offset + 7)
   if ok then
     results[stream] = result
   else
     -- One stream's failure (a key of the wrong type, say) must not fail the others in the call.
     results[stream] = type(result) == 'table' and result.err or tostring(result)
   end
-  offset = offset + 6 + count
+  offset = offset + 7 + count
 end
 return results
 `,
