@@ -3,6 +3,13 @@ import { BadRequestException } from '@nestjs/common';
 /** What a request says about where to resume. */
 interface RequestWithPosition {
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * Every line of each header, repeated ones kept (Node's `IncomingMessage`; `headers` joins the
+   * lines of a repeated `Last-Event-ID` into one string, "a, b").
+   */
+  headersDistinct?: Record<string, string[] | undefined>;
+  /** Fastify's request: the `IncomingMessage` under it. */
+  raw?: { headersDistinct?: Record<string, string[] | undefined> };
   query?: Record<string, unknown>;
 }
 
@@ -12,8 +19,9 @@ interface RequestWithPosition {
  * means "no id", as in `EventSource`. `undefined` reads the stream from its start.
  */
 export function readLastEventId(request: RequestWithPosition, queryParameter: string | undefined): string | undefined {
+  const lines = (request.raw ?? request).headersDistinct?.['last-event-id'];
   const header = request.headers['last-event-id'];
-  if (Array.isArray(header)) throw new BadRequestException('Give at most one Last-Event-ID header.');
+  if ((lines && lines.length > 1) || Array.isArray(header)) throw new BadRequestException('Give at most one Last-Event-ID header.');
   if (header) return header;
   if (queryParameter === undefined) return undefined;
   const query = request.query?.[queryParameter];

@@ -141,7 +141,17 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
       // Some versions of the frameworks leave the body open when the client goes away.
       body.destroy();
     });
-    return new StreamableFile(body, { type: 'text/event-stream' });
+    // Other versions (Nest 11's Express adapter) report a client that went away mid-stream as an
+    // error of the file, logged with a stack: for an SSE response that is how connections end.
+    return new StreamableFile(body, { type: 'text/event-stream' }).setErrorLogger((error) => this.logStreamError(error));
+  }
+
+  private logStreamError(error: unknown): void {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      this.logger.debug('A client went away before its SSE response ended.');
+    } else {
+      this.logger.error(error);
+    }
   }
 }
 
