@@ -37,6 +37,8 @@ nest11_packages=(
   "@nestjs/platform-express@$nest_version"
   "@nestjs/platform-fastify@$fastify_version"
   "@nestjs/cache-manager@$cache_manager_version"
+  # A peer of @rekog/mcp-nest (the mcp-nest transport's tests): the same major as Nest.
+  "@nestjs/microservices@$nest_version"
 )
 
 echo "nest11: copying the repository into $work"
