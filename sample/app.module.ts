@@ -1,17 +1,17 @@
-import KeyvRedis, { createKeyv } from '@keyv/redis';
-import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { SseEventStore, SseEventStoreExceptionFilter, SseEventStoreModule } from '../lib';
 import { McpRemoteResumption } from '../lib/mcp';
 import { McpController } from './mcp/mcp.controller';
 import { McpSessionNamespaceGuard } from './mcp/mcp-session-namespace.guard';
-import { MCP_RETRY_INTERVAL_MS, McpSessionsService } from './mcp/mcp-sessions.service';
+import { MCP_RETRY_INTERVAL_MS } from './mcp/mcp-session-registry';
+import { McpSessionsService } from './mcp/mcp-sessions.service';
 import { McpV2Controller } from './mcp-v2/mcp-v2.controller';
 import { McpV2SessionsService } from './mcp-v2/mcp-v2-sessions.service';
 import { PageController } from './page.controller';
 import type { SampleConfig } from './sample-config';
 import { StreamsController } from './streams.controller';
+import { sharedRedisCache } from './shared-redis-cache';
 
 @Module({})
 export class AppModule {
@@ -46,19 +46,4 @@ export class AppModule {
       ],
     };
   }
-}
-
-/** How long start-up waits for Redis before it fails. */
-const REDIS_CONNECTION_TIMEOUT = 5_000;
-
-/** The application's CACHE_MANAGER on Redis; start-up fails when Redis cannot be reached. */
-function sharedRedisCache(redisUrl: string): DynamicModule {
-  return CacheModule.registerAsync({
-    isGlobal: true,
-    useFactory: async () => {
-      const keyv = createKeyv(redisUrl, { connectionTimeout: REDIS_CONNECTION_TIMEOUT });
-      await (keyv.store as KeyvRedis<unknown>).getClient();
-      return { stores: [keyv] };
-    },
-  });
 }

@@ -1,12 +1,8 @@
-import KeyvRedis, { createKeyv } from '@keyv/redis';
-import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SseEventStoreModule } from '../../lib';
 import type { SampleConfig } from '../sample-config';
 import { CountdownTools } from './countdown.tools';
-
-/** How long start-up waits for Redis before it fails (as in the main sample). */
-const REDIS_CONNECTION_TIMEOUT = 5_000;
+import { sharedRedisCache } from '../shared-redis-cache';
 
 /**
  * The `@rekog/mcp-nest` sample's module: the store (in this process's memory, or shared through
@@ -28,14 +24,3 @@ export class McpNestSampleModule {
   }
 }
 
-/** The application's CACHE_MANAGER on Redis; start-up fails when Redis cannot be reached (as sample/app.module.ts does). */
-function sharedRedisCache(redisUrl: string): DynamicModule {
-  return CacheModule.registerAsync({
-    isGlobal: true,
-    useFactory: async () => {
-      const keyv = createKeyv(redisUrl, { connectionTimeout: REDIS_CONNECTION_TIMEOUT });
-      await (keyv.store as KeyvRedis<unknown>).getClient();
-      return { stores: [keyv] };
-    },
-  });
-}

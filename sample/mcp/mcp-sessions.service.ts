@@ -1,98 +1,16 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { SseEventStore } from '../../lib';
-import { McpSessionEventStore } from '../../lib/mcp';
-import { newMcpSessionId } from './mcp-session-ids';
-import { noteStoreError } from './mcp-store-error-answers';
+import { McpSessionRegistry, type McpSessionTransportOptions } from './mcp-session-registry';
 import { createSampleMcpServer } from './sample-mcp-server';
 
-/**
- * How long clients wait before they reconnect to a stream the server closed (the SSE `retry`
- * field, sent with the priming event of every POST stream).
- */
-export const MCP_RETRY_INTERVAL_MS = 1_000;
-
-interface McpSession {
-  transport: StreamableHTTPServerTransport;
-  eventStore: McpSessionEventStore;
-}
-
-/**
- * The MCP sessions of this process. Each has its own SDK transport and MCP server, kept in memory,
- * and an event store scoped to the session on the application's {@link SseEventStore}, so any
- * stream of the session can be resumed with `Last-Event-ID` and never replays another session's
- * events. When a session ends (DELETE, or the transport closes) its streams are deleted.
- *
- * Session ids are `mcp:` and a UUID: a namespace of the store's session ids that the plain
- * `/sessions` routes refuse (see `mcp-session-ids.ts`), so neither API can reach the other's streams.
- *
- * The transports live in this process: with several instances, route every request of a session
- * to the instance that created it (by the `Mcp-Session-Id` header).
- */
+/** The MCP sessions of the SDK 1.x endpoint, `/mcp` (see {@link McpSessionRegistry}). */
 @Injectable()
-export class McpSessionsService implements OnModuleDestroy {
-  private readonly logger = new Logger(McpSessionsService.name);
-  private readonly sessions = new Map<string, McpSession>();
-
-  constructor(private readonly store: SseEventStore) {}
-
-  /** The transport of an initialised session, or `undefined` for an unknown or ended one. */
-  find(sessionId: string): StreamableHTTPServerTransport | undefined {
-    return this.sessions.get(sessionId)?.transport;
+export class McpSessionsService extends McpSessionRegistry<StreamableHTTPServerTransport> {
+  protected createTransport(options: McpSessionTransportOptions): StreamableHTTPServerTransport {
+    return new StreamableHTTPServerTransport(options);
   }
 
-  /**
-   * A transport for a new session, to hand the `initialize` request to. The session is kept once
-   * the SDK has initialised it.
-   */
-  async open(): Promise<StreamableHTTPServerTransport> {
-    // Generated here, so the event store knows the session before the SDK stores the first event.
-    const sessionId = newMcpSessionId();
-    const eventStore = new McpSessionEventStore(this.store, sessionId);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => sessionId,
-      eventStore,
-      retryInterval: MCP_RETRY_INTERVAL_MS,
-      onsessioninitialized: () => {
-        this.sessions.set(sessionId, { transport, eventStore });
-        this.logger.log(`MCP session ${sessionId} initialised.`);
-      },
-      // DELETE: the SDK answers once this resolved, so the session's events are gone by then.
-      onsessionclosed: () => this.deleteEvents(sessionId, eventStore),
-    });
-    // A store error the transport reports is noted for the request it belongs to, whose answer then
-    // says what happened (see mcp-store-error-answers.ts). Set before connect(), as onclose.
-    transport.onerror = (error) => {
-      const answer = noteStoreError(error);
-      if (answer && answer.status >= 500) this.logger.warn(`MCP session ${sessionId}: ${error.message}`);
-      else if (answer) this.logger.debug(`MCP session ${sessionId}: ${error.message}`);
-    };
-    // Any end of the transport (DELETE, close()). Set before connect(): the MCP server chains its
-    // own close handling after this one.
-    transport.onclose = () => {
-      if (this.sessions.get(sessionId)?.transport === transport) {
-        this.sessions.delete(sessionId);
-        this.logger.log(`MCP session ${sessionId} ended.`);
-      }
-      void this.deleteEvents(sessionId, eventStore);
-    };
+  protected async connectServer(transport: StreamableHTTPServerTransport): Promise<void> {
     await createSampleMcpServer(transport).connect(transport);
-    return transport;
-  }
-
-  /** Ends every session on shutdown: their streams close, and their events are deleted. */
-  async onModuleDestroy(): Promise<void> {
-    const open = [...this.sessions.entries()];
-    await Promise.allSettled(open.map(([, { transport }]) => transport.close()));
-    await Promise.all(open.map(([sessionId, { eventStore }]) => this.deleteEvents(sessionId, eventStore)));
-  }
-
-  /** Deletes the session's streams (once, however often it is called); a failure is logged, the events then expire. */
-  private async deleteEvents(sessionId: string, eventStore: McpSessionEventStore): Promise<void> {
-    try {
-      await eventStore.close();
-    } catch (error) {
-      this.logger.warn(`Deleting the streams of MCP session ${sessionId} failed (they expire on their own): ${String(error)}`);
-    }
   }
 }

@@ -13,7 +13,7 @@ import { SseEventStore } from '../../lib';
 import { type McpJsonRpcMessage, type McpReplayTarget, McpSessionEventStore, type McpStoredMessage } from '../../lib/mcp';
 import { createSseEventStore } from '../../lib/testing';
 import { AppModule } from '../../sample/app.module';
-import { MCP_V2_RETRY_INTERVAL_MS } from '../../sample/mcp-v2/mcp-v2-sessions.service';
+import { MCP_RETRY_INTERVAL_MS as MCP_V2_RETRY_INTERVAL_MS } from '../../sample/mcp/mcp-session-registry';
 import { waitFor } from '../support/async';
 import { bounded } from '../support/bounded';
 import { REDIS_URL } from '../support/caches';

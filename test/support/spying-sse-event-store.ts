@@ -9,6 +9,7 @@ import {
   type SseGetStreamReaderOptions,
   type SseStreamAddress,
 } from '../../lib';
+import { STORE_BROADCAST, type StoreBroadcast, storeBroadcastOf } from '../../lib/wakeup/store-broadcast';
 
 /** A write held back until the test releases it. */
 export interface HeldWrite {
@@ -36,6 +37,11 @@ export class SpyingSseEventStore extends SseEventStore {
   constructor(private readonly inner: SseEventStore) {
     super();
   }
+  /** The wrapped store's broadcast channel, as the library's own wrapper hands it on (MCP's owner probes need it). */
+  [STORE_BROADCAST](): StoreBroadcast | undefined {
+    return storeBroadcastOf(this.inner);
+  }
+
 
   /** Holds back the first write that matches, until `release()`. */
   holdWrite(match: HeldWrite['match']): HeldWrite {
