@@ -141,6 +141,8 @@ async function runOutage(t: TestContext, browser: Browser, outage: Outage): Prom
   const completeTries = await completeWhenPossible(streamUrl(app.url, sessionId, streamId, 'complete'), RECOVERY_TIMEOUT_MS);
   await nodeClient.waitUntilClosed(CLOSE_TIMEOUT_MS);
   const browserRecord = await browserClient.waitFor((record) => record.readyState === READY_STATE.CLOSED, 'Chromium to close', CLOSE_TIMEOUT_MS);
+  // The page closes as the last answer arrives; what the browser reports of it comes a moment later.
+  await browserClient.settled();
 
   const attempts = writer.attempts;
   const acknowledged = writer.acknowledged;

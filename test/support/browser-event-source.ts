@@ -54,6 +54,8 @@ declare class EventSource {
  */
 export class BrowserEventSource {
   readonly requests: BrowserStreamRequest[] = [];
+  /** What is still being learnt about the requests (their header and status come asynchronously). */
+  private readonly recording: Promise<unknown>[] = [];
 
   private constructor(private readonly page: Page) {}
 
@@ -68,10 +70,12 @@ export class BrowserEventSource {
       const entry: BrowserStreamRequest = { lastEventId: null };
       entries.set(request, entry);
       recorder.requests.push(entry);
-      void request.headerValue('last-event-id').then((value) => (entry.lastEventId = value));
-      void request.response().then(
-        (response) => (entry.status = response?.status()),
-        () => undefined,
+      recorder.recording.push(
+        request.headerValue('last-event-id').then((value) => (entry.lastEventId = value)),
+        request.response().then(
+          (response) => (entry.status = response?.status()),
+          () => undefined,
+        ),
       );
     });
     page.on('requestfailed', (request) => {
@@ -88,6 +92,11 @@ export class BrowserEventSource {
       source.addEventListener('error', () => record.errors.push({ at: Date.now(), readyState: source.readyState }));
     }, streamPath);
     return recorder;
+  }
+
+  /** Resolves once the header and status of every request made so far are recorded. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.recording);
   }
 
   /** What the EventSource did so far. */
