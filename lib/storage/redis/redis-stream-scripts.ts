@@ -147,7 +147,9 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
     -- tombstone is set), or the metadata expired or was evicted while the writer was open.
     redis.call('DEL', metadata)
     if redis.call('EXISTS', tombstone) == 1 then return -1 end
-    last = restore_metadata(metadata, events, mode, known_last, now) + count
+    -- Restored from the events still there; the sequences this writer was given beyond them are
+    -- marked below, lost or skipped, like any it knows of that Redis lacks.
+    last = restore_metadata(metadata, events, mode, 0, now) + count
     redis.call('HSET', metadata, 'l', last)
     restart_ttls = true
   end
