@@ -56,7 +56,10 @@ fi
 
 cd "$work"
 echo "nest11: installing ${nest11_packages[*]}"
-npm install --no-audit --no-fund --prefer-offline --save-dev "${nest11_packages[@]}"
+# --legacy-peer-deps: npm cannot swap the Nest 12 devDependencies for Nest 11 in one step with the
+# optional peers of @rekog/mcp-nest in the tree (ERESOLVE on @nestjs/cache-manager); the versions
+# that matter are checked right below instead.
+npm install --no-audit --no-fund --prefer-offline --legacy-peer-deps --save-dev "${nest11_packages[@]}"
 
 echo "nest11: installed versions"
 npm ls --depth=0 @nestjs/common @nestjs/core @nestjs/testing @nestjs/platform-express @nestjs/platform-fastify @nestjs/cache-manager cache-manager keyv
