@@ -27,6 +27,9 @@ interface FrameworkResponse {
   once(event: 'close', listener: () => void): unknown;
 }
 
+/** A route's options with the module's defaults filled in. */
+export type ResolvedRouteSettings = Required<Omit<ResumableSseOptions, 'lastEventIdQueryParameter'>> & ResumableSseOptions;
+
 /** Longest wait at shutdown for open responses to reach their clients before the server closes. */
 const SHUTDOWN_FLUSH_TIMEOUT = 3_000;
 
@@ -50,7 +53,7 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
   ) {}
 
   /** The options of a route, with the module's defaults. */
-  settings(route: ResumableSseOptions | undefined): Required<Omit<ResumableSseOptions, 'lastEventIdQueryParameter'>> & ResumableSseOptions {
+  settings(route: ResumableSseOptions | undefined): ResolvedRouteSettings {
     return {
       keepAliveInterval: route?.keepAliveInterval ?? this.defaults.keepAliveInterval,
       retryInterval: route?.retryInterval ?? this.defaults.retryInterval,
@@ -62,8 +65,7 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
    * The response body for `address` after `lastEventId`, or an HTTP exception thrown before the
    * response starts.
    */
-  async respond(address: unknown, lastEventId: string | undefined, response: FrameworkResponse, route: ResumableSseOptions | undefined): Promise<StreamableFile> {
-    const settings = this.settings(route);
+  async respond(address: unknown, lastEventId: string | undefined, response: FrameworkResponse, settings: ResolvedRouteSettings): Promise<StreamableFile> {
     assertAddress(address);
     let reader: SseEventStreamReader | null;
     try {

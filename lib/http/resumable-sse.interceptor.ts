@@ -21,9 +21,10 @@ export class ResumableSseInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<StreamableFile> {
     const route = this.reflector.get<ResumableSseOptions | undefined>(RESUMABLE_SSE_OPTIONS, context.getHandler());
     const http = context.switchToHttp();
-    const { lastEventIdQueryParameter } = this.responder.settings(route);
-    const lastEventId = readLastEventId(http.getRequest(), lastEventIdQueryParameter);
+    // Resolved once per request, for reading the position and for the response.
+    const settings = this.responder.settings(route);
+    const lastEventId = readLastEventId(http.getRequest(), settings.lastEventIdQueryParameter);
     const response = http.getResponse();
-    return next.handle().pipe(mergeMap((address: unknown) => this.responder.respond(address, lastEventId, response, route)));
+    return next.handle().pipe(mergeMap((address: unknown) => this.responder.respond(address, lastEventId, response, settings)));
   }
 }
