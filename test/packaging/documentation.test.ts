@@ -1,8 +1,9 @@
-// The documentation's relative links resolve: every link of the README, the docs/ pages, the
+// The documentation holds together: every relative link of the README, the docs/ pages, the
 // sample's README, CONTRIBUTING.md and CHANGELOG.md points to a file that exists, and every
-// `#anchor` to a heading of its page. Every docs/ page is reachable from the docs index.
+// `#anchor` to a heading of its page; every docs/ page is reachable from the docs index; the
+// README stays short enough to read (details belong in docs/).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
@@ -10,6 +11,8 @@ import { headingAnchors, headingSlug, isExternal, markdownLinks } from '../suppo
 import { findRepositoryRoot } from './packed-package';
 
 const root = findRepositoryRoot();
+/** The README's budget, in bytes. */
+const README_MAX_BYTES = 12 * 1024;
 
 /** The documents a reader of the repository or the package is sent through. */
 function documents(base: string): string[] {
@@ -62,6 +65,11 @@ describe('the documentation links', () => {
     assert.ok(pages.length > 0, 'docs/ has pages');
     assert.deepEqual(pages.filter((page) => !linked.has(join(root, page))), [], 'pages the index does not link to');
   });
+});
+
+test('the README stays within 12 KB', () => {
+  const bytes = statSync(join(root, 'README.md')).size;
+  assert.ok(bytes <= README_MAX_BYTES, `README.md is ${bytes} bytes, more than ${README_MAX_BYTES}: move details to a docs/ page`);
 });
 
 describe('checking links', () => {
