@@ -1,3 +1,8 @@
+/**
+ * Resumable, distributed Server-Sent Events for NestJS: the module, the store, the publisher,
+ * the `@ResumableSse()` route decorator and the typed errors.
+ * @module nestjs-sse-event-store
+ */
 export { SseEventStoreModule } from './sse-event-store.module';
 export { SSE_EVENT_STORE_MODULE_OPTIONS } from './sse-event-store.module-definition';
 export { SseEventStore } from './sse-event-store';

@@ -29,7 +29,7 @@ export class StreamsController {
     await this.streams.complete({ sessionId, streamId });
   }
 
-  /** The stream as resumable Server-Sent Events (answers in the README's table). */
+  /** The stream as resumable Server-Sent Events (answers in the table of docs/semantics.md). */
   @ResumableSse('streams/:streamId/events', { lastEventIdQueryParameter: 'lastEventId' })
   events(@Param('sessionId') sessionId: string, @Param('streamId') streamId: string): SseStreamAddress {
     return { sessionId, streamId };

@@ -35,7 +35,7 @@ const SHUTDOWN_FLUSH_TIMEOUT = 3_000;
 
 /**
  * Serves one resumable SSE request for {@link ResumableSseInterceptor}: decides the answer before
- * anything is sent (see the table in the README), then writes the stream itself, so the same bytes
+ * anything is sent (see the table in docs/semantics.md), then writes the stream itself, so the same bytes
  * go out on every Nest version and platform: `retry:` first, every event with its stored id,
  * keep-alive comments while idle, one event at a time as the client reads, and a plain end of the
  * response when the reader stops for any reason, so the client reconnects with its real last id.

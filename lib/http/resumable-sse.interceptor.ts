@@ -13,6 +13,10 @@ import { ResumableSseResponder } from './resumable-sse-responder';
  */
 @Injectable()
 export class ResumableSseInterceptor implements NestInterceptor {
+  /**
+   * Nest injects the interceptor's collaborators; applications never construct it.
+   * @internal
+   */
   constructor(
     private readonly responder: ResumableSseResponder,
     private readonly reflector: Reflector,

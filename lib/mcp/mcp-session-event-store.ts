@@ -98,7 +98,7 @@ interface WriterSlot {
  * What the limit still bounds is the streams of the session that are open (not yet answered):
  * once the store refused one, at most `maxStreamsPerSession` at a time, and a new stream beyond
  * that is refused with `SseLimitExceededError`. Ordinary streams of the store are not affected.
- * A completed stream's store session is remembered for its last {@link RETIRED_PLACEMENTS_KEPT}
+ * A completed stream's store session is remembered for its last 256 (`RETIRED_PLACEMENTS_KEPT`)
  * completed streams (a batch's next response continues its stream): a response that came
  * later than that, after the session moved to another store session, would start the stream
  * over there (only batches, which clients no longer send since protocol 2025-06-18, do this).
@@ -148,7 +148,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
 
   /**
    * @param store the store that keeps the events (the application's {@link SseEventStore}).
-   * @param sessionId the MCP session: its id, or a function that returns it once it is known.
+   * @param sessionIdSource the MCP session: its id, or a function that returns it once it is known.
    */
   constructor(
     private readonly store: SseEventStore,

@@ -68,7 +68,10 @@ export class RecordingSseEventStore extends SseEventStore implements OnModuleDes
     return this.inner.getStreamReader(lastEventId, options);
   }
 
-  /** The wrapped store's broadcast channel, for integrations built on it (MCP's `ServerEventBus`). */
+  /**
+   * The wrapped store's broadcast channel, for integrations built on it (MCP's `ServerEventBus`).
+   * @internal
+   */
   [STORE_BROADCAST](): StoreBroadcast | undefined {
     return storeBroadcastOf(this.inner);
   }

@@ -1,5 +1,6 @@
 // The README's Quick start, compiled and run as a user would: its code blocks are taken from
-// README.md, laid out as a Nest project that installs the packed library, compiled with tsc under
+// README.md, laid out as a Nest project that installs the packed library and the packages the
+// README's Install section names, compiled with tsc under
 // a classic Nest tsconfig and run as real processes (`node dist/main.js`). A real EventSource
 // follows a job through completion, a 10 s Redis outage, and `kill -9` of its instance, and
 // must end with every event exactly once, in order, stopping only once the stream is complete.
@@ -22,6 +23,7 @@ import { NodeAppProcess } from '../support/node-app-process';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-server';
 import { PACKAGE_NAME, applicationEnv, createApp, findRepositoryRoot, packPackage, parseTscOutput, readJson, runToExit } from './packed-package';
 
+const INSTALL = '## Install';
 const QUICK_START = '## Quick start';
 const REDIS_SECTION = '## Several instances: Redis';
 /** The files of the Quick start, each a ```ts block whose first line names it. */
@@ -71,11 +73,12 @@ interface QuickStartVariant {
 }
 
 /**
- * The Quick start's three files, and the Redis section's `app.module.ts` in place of the
- * in-memory one. Throws, naming the README lines, when a block is missing, doubled, or when the
- * Quick start has a ```ts block the test does not account for.
+ * The Quick start's three files with the packages the Install section names, and the Redis
+ * section's `app.module.ts` in place of the in-memory one. Throws, naming the README lines, when a
+ * block is missing, doubled, or when the Quick start has a ```ts block the test does not account for.
  */
 function extractVariants(markdown: string): { memory: QuickStartVariant; redis: QuickStartVariant } {
+  const install = markdownSection(markdown, INSTALL);
   const quickStart = markdownSection(markdown, QUICK_START);
   const redisSection = markdownSection(markdown, REDIS_SECTION);
   const problems: string[] = [];
@@ -97,8 +100,8 @@ function extractVariants(markdown: string): { memory: QuickStartVariant; redis: 
   if (redisModules.length !== 1) {
     problems.push(`"${REDIS_SECTION}" (line ${redisSection.line}) has ${redisModules.length} \`\`\`ts blocks starting with "// app.module.ts"; expected exactly one`);
   }
-  const quickStartPackages = installedPackages(quickStart).map(packageName);
-  if (!quickStartPackages.includes(PACKAGE_NAME)) problems.push(`no "npm install ${PACKAGE_NAME} ..." line`);
+  const quickStartPackages = installedPackages(install).map(packageName);
+  if (!quickStartPackages.includes(PACKAGE_NAME)) problems.push(`"${INSTALL}" (line ${install.line}) has no "npm install ${PACKAGE_NAME} ..." line`);
   const redisPackages = installedPackages(redisSection).map(packageName);
   if (redisPackages.length === 0) problems.push(`"${REDIS_SECTION}" names no package to install ("npm install @keyv/redis")`);
   if (problems.length > 0) {
@@ -406,8 +409,9 @@ describe('reading the Quick start out of README.md', () => {
   const readme = (quickStart: string[], redis = [block('app.module.ts')]): string =>
     [
       '# title\n',
-      '## Quick start\n',
+      '## Install\n',
       `\`\`\`sh\nnpm install ${PACKAGE_NAME} @nestjs/cache-manager cache-manager\n\`\`\`\n`,
+      '## Quick start\n',
       ...quickStart,
       '## Several instances: Redis\n',
       'The module on Redis (`npm install @keyv/redis`):\n',
@@ -428,12 +432,14 @@ describe('reading the Quick start out of README.md', () => {
     assert.ok(redis.packages.includes('@keyv/redis') && !redis.packages.includes(PACKAGE_NAME));
   });
 
-  test('fails, naming the problem, when a file is missing, doubled, or a ```ts block is not accounted for', () => {
+  test('fails, naming the problem, when a file is missing, doubled, a ```ts block is not accounted for, or the install line is missing', () => {
     assert.throws(() => extractVariants(readme(quickStartFiles.slice(0, 2))), /no ```ts block starts with "\/\/ main\.ts"/);
     assert.throws(() => extractVariants(readme([...quickStartFiles, block('main.ts')])), /2 ```ts blocks start with "\/\/ main\.ts"/);
     assert.throws(() => extractVariants(readme([...quickStartFiles, '```ts\nconst unnamed = 1;\n```\n'])), /is not one of app\.module\.ts/);
     assert.throws(() => extractVariants(readme([...quickStartFiles, block('extra.service.ts')])), /is not one of/);
     assert.throws(() => extractVariants(readme(quickStartFiles, [])), /has 0 ```ts blocks starting with "\/\/ app\.module\.ts"/);
+    const withoutInstall = readme(quickStartFiles).replace(`npm install ${PACKAGE_NAME}`, 'npm ci #');
+    assert.throws(() => extractVariants(withoutInstall), /"## Install" \(line \d+\) has no "npm install nestjs-sse-event-store \.\.\." line/);
   });
 });
 

@@ -24,7 +24,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-/** Always written; `UPDATE_SAMPLE_SCREENSHOT=1` also refreshes the one the README shows. */
+/** Always written; `UPDATE_SAMPLE_SCREENSHOT=1` also refreshes the one the sample's README shows. */
 const SCREENSHOT = path.resolve('test-results/sample-page.png');
 const README_SCREENSHOT = path.resolve('docs/sample-page.png');
 

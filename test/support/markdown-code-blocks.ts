@@ -1,4 +1,5 @@
-// Reads code out of a Markdown document (the README) so tests can compile and run it as written.
+// Reads code out of a Markdown document (the README) so tests can compile and run it as written,
+// and tells code from prose for tests that read the prose.
 
 /** One fenced code block. */
 export interface CodeBlock {
@@ -47,6 +48,11 @@ function scan(markdown: string, firstLine = 1): { lines: { text: string; fenced:
     index = end;
   }
   return { lines, blocks };
+}
+
+/** The lines of `markdown` outside fenced code blocks, each with its 1-based line number. */
+export function proseLines(markdown: string): { text: string; line: number }[] {
+  return scan(markdown).lines.flatMap((line, index) => (line.fenced ? [] : [{ text: line.text, line: index + 1 }]));
 }
 
 /** The fenced code blocks of `markdown`. */
