@@ -4,7 +4,6 @@
  * @module nestjs-sse-event-store
  */
 export { SseEventStoreModule } from './sse-event-store.module';
-export { SSE_EVENT_STORE_MODULE_OPTIONS } from './sse-event-store.module-definition';
 export { SseEventStore } from './sse-event-store';
 export { SseEventStreamMode } from './interfaces/sse-event-stream-mode.enum';
 export type {
@@ -19,8 +18,11 @@ export type {
   SseReadOptions,
 } from './interfaces/sse-event.interface';
 export type { SseEventStorage, SseEventStoreModuleOptions } from './interfaces/sse-event-store-options.interface';
+export type {
+  SseEventStoreModuleAsyncOptions,
+  SseEventStoreOptionsFactory,
+} from './interfaces/sse-event-store-module-async-options.interface';
 export type { RedisPubSubClient } from './wakeup/redis-pub-sub-client.interface';
-export { DEFAULT_SSE_EVENT_STORE_OPTIONS } from './sse-event-store.constants';
 export * from './errors';
 export { SseStreamPublisher } from './publisher/sse-stream-publisher';
 export * from './http';

@@ -2,7 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ResumableSseResponder } from './http/resumable-sse-responder';
 import { SseStreamPublisher } from './publisher/sse-stream-publisher';
 import { SseEventStore } from './sse-event-store';
-import { ConfigurableSseEventStoreModule, SSE_EVENT_STORE_OPTIONS_TYPE } from './sse-event-store.module-definition';
+import type { SseEventStoreModuleAsyncOptions } from './interfaces/sse-event-store-module-async-options.interface';
+import type { SseEventStoreModuleOptions } from './interfaces/sse-event-store-options.interface';
+import { ConfigurableSseEventStoreModule } from './sse-event-store.module-definition';
 import { sseEventStoreProviders } from './sse-event-store.providers';
 
 /**
@@ -12,17 +14,26 @@ import { sseEventStoreProviders } from './sse-event-store.providers';
  * @Module({ imports: [CacheModule.register({ isGlobal: true }), SseEventStoreModule.forRoot()] })
  * ```
  *
- * `forRoot(options)` / `forRootAsync({ imports, inject, useFactory | useClass | useExisting })`,
- * both with `isGlobal`. The store runs on the application's `CACHE_MANAGER` (or the `cache`
- * option); without one it falls back to an in-memory cache of its own.
+ * `forRoot(options)` / `forRootAsync({ imports, inject, useFactory | useClass | useExisting })`
+ * (see {@link SseEventStoreModuleAsyncOptions} and {@link SseEventStoreOptionsFactory}), both with
+ * `isGlobal`. The store runs on the application's `CACHE_MANAGER` (or the `cache` option); without
+ * one it falls back to an in-memory cache of its own.
  */
 @Module({
   providers: sseEventStoreProviders,
   exports: [SseEventStore, SseStreamPublisher, ResumableSseResponder],
 })
 export class SseEventStoreModule extends ConfigurableSseEventStoreModule {
-  /** Registers the store; every option has a default, so `forRoot()` is enough. */
-  static forRoot(options: typeof SSE_EVENT_STORE_OPTIONS_TYPE = {}): DynamicModule {
+  /**
+   * Registers the store; every option has a default, so `forRoot()` is enough. `isGlobal: true`
+   * lets every module inject `SseEventStore` without importing this one.
+   */
+  static forRoot(options: SseEventStoreModuleOptions & { isGlobal?: boolean } = {}): DynamicModule {
     return super.forRoot(options);
+  }
+
+  /** Registers the store with options that other providers supply, for example from the application's configuration. */
+  static forRootAsync(options: SseEventStoreModuleAsyncOptions): DynamicModule {
+    return super.forRootAsync(options);
   }
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { connectRawClient, type RawRedisClient } from '../support/redis';
 import { now } from '../support/timing';
 import type { BenchSubject, StreamAddress, SubjectSpec } from './bench-subject';

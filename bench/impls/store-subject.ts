@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
-import { DEFAULT_SSE_EVENT_STORE_OPTIONS, type SseEventStoreModuleOptions, type SseStoredEvent } from '../../lib';
+import { type SseEventStoreModuleOptions, type SseStoredEvent } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { createSseEventStore } from '../../lib/testing';
 import { now } from '../support/timing';
 import type { BenchSubject, ReplayRequest, StreamAddress, SubjectSpec } from './bench-subject';

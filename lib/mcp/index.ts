@@ -11,14 +11,8 @@ export { McpRemoteResumption, type McpRemoteResumptionOptions } from './mcp-remo
 export type {
   McpEventId,
   McpEventStore,
-  McpJsonRpcErrorResponse,
   McpJsonRpcMessage,
-  McpJsonRpcNotification,
-  McpJsonRpcRequest,
-  McpJsonRpcResultResponse,
-  McpPrimingMessage,
   McpReplayTarget,
-  McpRequestId,
   McpStoredMessage,
   McpStreamId,
 } from './mcp-event-store.interface';

@@ -1,66 +1,44 @@
 /*
- * Structural copies of the types through which the MCP TypeScript SDK talks to an event store, the
- * same in both lines: 1.x (`@modelcontextprotocol/sdk`, `EventStore` of
- * `@modelcontextprotocol/sdk/server/streamableHttp.js`) and v2 (`EventStore` of
- * `@modelcontextprotocol/server`, also taken by `NodeStreamableHTTPServerTransport` of
- * `@modelcontextprotocol/node`). They are declared here so that the library never imports either
- * SDK: an object implementing `McpEventStore` can be passed as either transport's `eventStore`
- * option, and both SDKs stay optional peer dependencies. (The v2 type declares the stored message
- * as a `JSONRPCMessage`; like 1.x, v2 stores the priming event as `{}`, see {@link McpPrimingMessage}.)
+ * The contract between the MCP TypeScript SDK's Streamable HTTP transport and an event store, the
+ * same in both SDK lines: 1.x (`EventStore` of `@modelcontextprotocol/sdk/server/streamableHttp.js`)
+ * and v2 (`EventStore` of `@modelcontextprotocol/server`, also taken by
+ * `NodeStreamableHTTPServerTransport` of `@modelcontextprotocol/node`).
+ *
+ * Written out structurally rather than imported, on purpose: both SDKs are optional peers and an
+ * application installs one line or the other. A type import from either one would stay in the
+ * published declaration files, so users of the other line (or of neither: this entry loads without
+ * an SDK) would get "Cannot find module" (TS2307) from them, or, with `skipLibCheck`, an `any`
+ * where the message type should be. So only what the store exchanges with the SDK is declared here:
+ * one message type and the store interface. The compiler checks both against the SDKs' own types
+ * (`EventStore`, `JSONRPCMessage` of each line) in the MCP tests.
  */
 
-/** An event id, as sent in the SSE `id:` field and returned by the client as `Last-Event-ID`. */
+/** An event id, as sent in the SSE `id:` field and returned by the client as `Last-Event-ID` (the SDK's `EventId`). */
 export type McpEventId = string;
 
 /**
- * The SDK's name for one SSE stream of a session: a random id per POST request stream, and the
+ * One SSE stream of a session (the SDK's `StreamId`): a random id per POST request stream, and the
  * same `_GET_stream` for the standalone GET stream of every session.
  */
 export type McpStreamId = string;
 
-/** A JSON-RPC request id. */
-export type McpRequestId = string | number;
-
-/** A JSON-RPC 2.0 request: expects a response. */
-export interface McpJsonRpcRequest {
-  jsonrpc: '2.0';
-  id: McpRequestId;
-  method: string;
-  params?: { [key: string]: unknown };
-}
-
-/** A JSON-RPC 2.0 notification: expects no response. */
-export interface McpJsonRpcNotification {
-  jsonrpc: '2.0';
-  method: string;
-  params?: { [key: string]: unknown };
-}
-
-/** A successful JSON-RPC 2.0 response. */
-export interface McpJsonRpcResultResponse {
-  jsonrpc: '2.0';
-  id: McpRequestId;
-  result: { [key: string]: unknown };
-}
-
-/** A JSON-RPC 2.0 error response. */
-export interface McpJsonRpcErrorResponse {
-  jsonrpc: '2.0';
-  id?: McpRequestId;
-  error: { code: number; message: string; data?: unknown };
-}
-
-/** Any JSON-RPC message MCP sends over a stream (the SDK's `JSONRPCMessage`, 1.x and v2). */
-export type McpJsonRpcMessage = McpJsonRpcRequest | McpJsonRpcNotification | McpJsonRpcResultResponse | McpJsonRpcErrorResponse;
+/**
+ * Any JSON-RPC 2.0 message MCP sends over a stream: a request, a notification, a result or an
+ * error response. Every such message is one of the SDK's `JSONRPCMessage` (1.x and v2), so what
+ * the store replays can be handed back to either SDK.
+ */
+export type McpJsonRpcMessage =
+  | { jsonrpc: '2.0'; id: string | number; method: string; params?: { [key: string]: unknown } }
+  | { jsonrpc: '2.0'; method: string; params?: { [key: string]: unknown } }
+  | { jsonrpc: '2.0'; id: string | number; result: { [key: string]: unknown } }
+  | { jsonrpc: '2.0'; id?: string | number; error: { code: number; message: string; data?: unknown } };
 
 /**
- * The SDK stores the priming event that opens a POST stream (an id with empty data, sent to clients
- * on protocol 2025-11-25 or later) as an empty object.
+ * What the SDK hands to {@link McpEventStore.storeEvent}: a message, or the priming event that opens
+ * a POST stream (an id with empty data, sent to clients on protocol 2025-11-25 or later), which
+ * both SDK lines store as an empty object although their type says `JSONRPCMessage`.
  */
-export type McpPrimingMessage = Record<string, never>;
-
-/** What the SDK hands to {@link McpEventStore.storeEvent}. */
-export type McpStoredMessage = McpJsonRpcMessage | McpPrimingMessage;
+export type McpStoredMessage = McpJsonRpcMessage | Record<string, never>;
 
 /** Second argument of {@link McpEventStore.replayEventsAfter}. */
 export interface McpReplayTarget {

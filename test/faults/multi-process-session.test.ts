@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it as nodeIt, type TestContext } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { DEFAULT_SSE_EVENT_STORE_OPTIONS, SseSessionDeletedError, type SseEventStorage } from '../../lib';
+import { SseSessionDeletedError, type SseEventStorage } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { createSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
 import { redisClientOf } from '../support/cache-inspection';

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it as nodeIt, type TestContext } from 'node:test';
 import { Logger } from '@nestjs/common';
 import {
-  DEFAULT_SSE_EVENT_STORE_OPTIONS,
   SseHistoryExpiredError,
   type SseEventStorage,
   type SseEventStreamReader,
   type SseStoredEvent,
   type SseStreamAddress,
 } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { createSseEventStore } from '../../lib/testing';
 import { record } from '../support/async';

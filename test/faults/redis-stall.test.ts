@@ -3,7 +3,6 @@ import { describe, it as nodeIt, type TestContext } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { RedisClientType } from '@keyv/redis';
 import {
-  DEFAULT_SSE_EVENT_STORE_OPTIONS,
   SseEventPersistenceError,
   SseEventStoreError,
   SseSessionDeletedError,
@@ -11,6 +10,7 @@ import {
   type SseEventStorage,
   type SseStoredEvent,
 } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { createSseEventStore } from '../../lib/testing';
 import { collect } from '../support/async';

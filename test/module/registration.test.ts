@@ -3,13 +3,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import {
-  SSE_EVENT_STORE_MODULE_OPTIONS,
-  SseEventStore,
-  SseEventStoreModule,
-  type SseEventStoreModuleOptions,
-  SseInvalidInputError,
-} from '../../lib';
+import { SseEventStore, SseEventStoreModule, type SseEventStoreModuleOptions, SseInvalidInputError } from '../../lib';
+import { SSE_EVENT_STORE_MODULE_OPTIONS } from '../../lib/sse-event-store.module-definition';
 
 /** Rejected by a store whose `maxEventBytes` is 64, accepted by the default limit. */
 const LARGE_EVENT = { data: 'x'.repeat(200) };

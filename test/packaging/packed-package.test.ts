@@ -8,12 +8,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   type AppFlavor,
+  type ConsumerSetup,
+  MCP_NEST_PEERS,
   PACKAGE_NAME,
+  TYPESCRIPT_COMPILERS,
   applicationEnv,
   commonJsApplication,
   consumerTsconfig,
   createApp,
   esmApplication,
+  exportsOnlyConsumer,
   findRepositoryRoot,
   listFiles,
   listTarball,
@@ -40,6 +44,7 @@ interface PackedManifest {
   types?: string;
   type?: string;
   exports: ExportsValue;
+  typesVersions?: Record<string, Record<string, string[]>>;
   peerDependencies: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   dependencies?: Record<string, string>;
@@ -61,7 +66,8 @@ interface ApplicationResult {
   flavor: AppFlavor;
   storeIsSseEventStore: boolean;
   standaloneIsSseEventStore: boolean;
-  resolved: { main: string; testing: string; deep: string };
+  mcpSessionEventStoreIsClass: boolean;
+  resolved: { main: string; testing: string; mcp: string; deep: string };
   viaModule: RoundTrip;
   viaTesting: RoundTrip;
 }
@@ -127,30 +133,60 @@ describe('the tarball', () => {
     }
     assert.deepEqual(manifest.dependencies ?? {}, {}, 'the library has peer dependencies only');
   });
+
+  test('maps every subpath of "exports" in "typesVersions", to the same declarations, for node10 resolution', () => {
+    assert.ok(typeof manifest.exports === 'object' && manifest.exports !== null && !Array.isArray(manifest.exports));
+    const subpaths = Object.keys(manifest.exports).filter((subpath) => subpath !== '.' && subpath !== './package.json');
+    assert.ok(subpaths.length >= 3, `"exports" has subpaths: ${subpaths.join(', ')}`);
+    const mapping = manifest.typesVersions?.['*'] ?? {};
+    assert.deepEqual(Object.keys(mapping).sort(), subpaths.map((subpath) => subpath.slice(2)).sort(), 'typesVersions maps exactly the subpaths');
+    for (const subpath of subpaths) {
+      const conditions = (manifest.exports as Record<string, ExportsValue>)[subpath] as Record<string, ExportsValue>;
+      const mapped = mapping[subpath.slice(2)];
+      assert.deepEqual(mapped, [conditions.types], `typesVersions of ${subpath} names its "types" target`);
+      assert.ok(entries.includes(mapped[0].replace(/^\.\//, '')), `${mapped[0]} is not in the tarball`);
+    }
+  });
 });
 
 for (const flavor of ['commonjs', 'module'] as const) {
-  // The run and the two compiles are independent: let them share the CPU.
+  // The run and the compiles are independent: let them share the CPU.
   describe(`${flavor === 'commonjs' ? 'a CommonJS' : 'an ESM'} application`, { concurrency: 3 }, () => {
     let app: string;
+    let consumer: string;
+    // Nest projects generated with the classic tsconfig are CommonJS.
+    const setups: ConsumerSetup[] = flavor === 'commonjs' ? ['classic', 'node16', 'nodenext'] : ['node16', 'nodenext'];
 
     before(async () => {
       app = join(work, `${flavor}-app`);
-      await createApp({
-        directory: app,
-        flavor,
-        tarball,
-        root,
-        // Only the required peers (and what the application itself uses) are installed:
-        // the main entry and /testing must load without the optional ones.
-        links: [...requiredPeers(manifest), 'reflect-metadata', '@types/node'],
-        files: {
-          'main.js': flavor === 'commonjs' ? commonJsApplication : esmApplication,
-          'consumer.ts': typeScriptConsumer,
-          'tsconfig.node16.json': consumerTsconfig('node16'),
-          'tsconfig.nodenext.json': consumerTsconfig('nodenext'),
-        },
-      });
+      consumer = join(work, `${flavor}-typescript-consumer`);
+      // Only the required peers (and what the application itself uses) are installed:
+      // the main entry, /testing and /mcp must load without the optional ones.
+      const applicationLinks = [...requiredPeers(manifest), 'reflect-metadata', '@types/node'];
+      const tsconfigs = Object.fromEntries(
+        setups.flatMap((setup) =>
+          TYPESCRIPT_COMPILERS.map(({ major }) => [`tsconfig.${setup}.ts${major}.json`, consumerTsconfig(setup, major)]),
+        ),
+      );
+      await Promise.all([
+        createApp({
+          directory: app,
+          flavor,
+          tarball,
+          root,
+          links: applicationLinks,
+          files: { 'main.js': flavor === 'commonjs' ? commonJsApplication : esmApplication },
+        }),
+        // The consumer also imports the types of /mcp-nest, which come from its optional peers.
+        createApp({
+          directory: consumer,
+          flavor,
+          tarball,
+          root,
+          links: [...applicationLinks, ...MCP_NEST_PEERS],
+          files: { 'consumer.ts': typeScriptConsumer, 'exports-only.ts': exportsOnlyConsumer, ...tsconfigs },
+        }),
+      ]);
     });
 
     test('boots SseEventStoreModule.forRoot(), writes events and reads them back', { timeout: 120_000 }, async () => {
@@ -164,10 +200,12 @@ for (const flavor of ['commonjs', 'module'] as const) {
       const installed = join(app, 'node_modules', PACKAGE_NAME);
       assert.equal(result.resolved.main, join(installed, 'dist', 'index.js'));
       assert.equal(result.resolved.testing, join(installed, 'dist', 'testing', 'index.js'));
+      assert.equal(result.resolved.mcp, join(installed, 'dist', 'mcp', 'index.js'));
       assert.equal(result.resolved.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
 
       assert.equal(result.storeIsSseEventStore, true);
       assert.equal(result.standaloneIsSseEventStore, true);
+      assert.equal(result.mcpSessionEventStoreIsClass, true, '/mcp loads without an MCP SDK');
       for (const [sessionId, trip] of [
         [`module-${flavor}`, result.viaModule],
         [`testing-${flavor}`, result.viaTesting],
@@ -182,39 +220,47 @@ for (const flavor of ['commonjs', 'module'] as const) {
       }
     });
 
-    for (const moduleKind of ['node16', 'nodenext'] as const) {
-      test(`type-checks a TypeScript consumer (module ${moduleKind})`, { timeout: 180_000 }, async () => {
-        const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-        const result = await runToExit(process.execPath, [tsc, '--pretty', 'false', '-p', `tsconfig.${moduleKind}.json`], {
-          cwd: app,
-          env: applicationEnv(),
-          timeout: 180_000,
+    for (const setup of setups) {
+      for (const { major, package: compiler } of TYPESCRIPT_COMPILERS) {
+        test(`type-checks a TypeScript consumer (${setup} tsconfig, TypeScript ${major})`, { timeout: 180_000 }, async () => {
+          const tsc = join(root, 'node_modules', compiler, 'bin', 'tsc');
+          const installed = await readJson<{ version: string }>(join(root, 'node_modules', compiler, 'package.json'));
+          assert.equal(Number(installed.version.split('.')[0]), major, `${compiler} is TypeScript ${major}`);
+          const result = await runToExit(process.execPath, [tsc, '--pretty', 'false', '-p', `tsconfig.${setup}.ts${major}.json`], {
+            cwd: consumer,
+            env: applicationEnv(),
+            timeout: 180_000,
+          });
+          const diagnostics = parseTscOutput(result.stdout + result.stderr);
+          const consumerLines = typeScriptConsumer.split('\n');
+          const nest = await readJson<{ type?: string }>(join(root, 'node_modules', '@nestjs', 'common', 'package.json'));
+          const relevant = diagnostics.filter((diagnostic) => {
+            // Errors inside other packages' declaration files are theirs to fix; a refused compiler option is ours.
+            const ours =
+              diagnostic.file === '' ||
+              diagnostic.file.startsWith('tsconfig.') ||
+              diagnostic.file === 'consumer.ts' ||
+              diagnostic.file === 'exports-only.ts' ||
+              diagnostic.file.startsWith(`node_modules/${PACKAGE_NAME}/`);
+            if (!ours) return false;
+            // A node16 CommonJS project cannot import an ESM-only Nest (12) at all; that is not this package's doing.
+            const nestItself =
+              setup === 'node16' &&
+              flavor === 'commonjs' &&
+              nest.type === 'module' &&
+              diagnostic.file === 'consumer.ts' &&
+              diagnostic.code === 'TS1479' &&
+              /from '@nestjs\//.test(consumerLines[diagnostic.line - 1] ?? '');
+            return !nestItself;
+          });
+          assert.deepEqual(
+            relevant.map((diagnostic) => diagnostic.text),
+            [],
+            `tsc reported errors in the consumer or in the published types:\n${result.stdout}${result.stderr}`,
+          );
+          if (result.exitCode !== 0) assert.ok(diagnostics.length > 0, `tsc failed without a diagnostic: ${result.failure}`);
         });
-        const diagnostics = parseTscOutput(result.stdout + result.stderr);
-        const consumerLines = typeScriptConsumer.split('\n');
-        const nest = await readJson<{ type?: string }>(join(root, 'node_modules', '@nestjs', 'common', 'package.json'));
-        const relevant = diagnostics.filter((diagnostic) => {
-          // Errors inside other packages' declaration files are theirs to fix.
-          const ours =
-            diagnostic.file === '' || diagnostic.file === 'consumer.ts' || diagnostic.file.startsWith(`node_modules/${PACKAGE_NAME}/`);
-          if (!ours) return false;
-          // A node16 CommonJS project cannot import an ESM-only Nest (12) at all; that is not this package's doing.
-          const nestItself =
-            moduleKind === 'node16' &&
-            flavor === 'commonjs' &&
-            nest.type === 'module' &&
-            diagnostic.file === 'consumer.ts' &&
-            diagnostic.code === 'TS1479' &&
-            /from '@nestjs\//.test(consumerLines[diagnostic.line - 1] ?? '');
-          return !nestItself;
-        });
-        assert.deepEqual(
-          relevant.map((diagnostic) => diagnostic.text),
-          [],
-          `tsc reported errors in the consumer or in the published types:\n${result.stdout}${result.stderr}`,
-        );
-        if (result.exitCode !== 0) assert.ok(diagnostics.length > 0, `tsc failed without a diagnostic: ${result.failure}`);
-      });
+      }
     }
   });
 }

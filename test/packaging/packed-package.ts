@@ -161,7 +161,7 @@ export async function readJson<T>(file: string): Promise<T> {
 /**
  * The body of the runtime check, shared by the CommonJS and the ESM application. It expects
  * `Module`, `NestFactory`, `CacheModule`, `firstValueFrom`, `toArray`, `SseEventStoreModule`,
- * `SseEventStore`, `createSseEventStore`, `resolvePackage` (and `flavor`) in scope.
+ * `SseEventStore`, `createSseEventStore`, `McpSessionEventStore`, `resolvePackage` (and `flavor`) in scope.
  */
 const applicationBody = `
 class AppModule {}
@@ -202,9 +202,11 @@ async function main() {
     flavor,
     storeIsSseEventStore: store instanceof SseEventStore,
     standaloneIsSseEventStore: standalone.store instanceof SseEventStore,
+    mcpSessionEventStoreIsClass: typeof McpSessionEventStore === 'function',
     resolved: {
       main: resolveOrCode('${PACKAGE_NAME}'),
       testing: resolveOrCode('${PACKAGE_NAME}/testing'),
+      mcp: resolveOrCode('${PACKAGE_NAME}/mcp'),
       deep: resolveOrCode('${PACKAGE_NAME}/dist/sse-event-store.js'),
     },
     viaModule,
@@ -231,6 +233,7 @@ const { CacheModule } = require('@nestjs/cache-manager');
 const { firstValueFrom, toArray } = require('rxjs');
 const { SseEventStoreModule, SseEventStore } = require('${PACKAGE_NAME}');
 const { createSseEventStore } = require('${PACKAGE_NAME}/testing');
+const { McpSessionEventStore } = require('${PACKAGE_NAME}/mcp');
 const { realpathSync } = require('node:fs');
 
 const flavor = 'commonjs';
@@ -245,6 +248,7 @@ import { CacheModule } from '@nestjs/cache-manager';
 import { firstValueFrom, toArray } from 'rxjs';
 import { SseEventStoreModule, SseEventStore } from '${PACKAGE_NAME}';
 import { createSseEventStore } from '${PACKAGE_NAME}/testing';
+import { McpSessionEventStore } from '${PACKAGE_NAME}/mcp';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -253,9 +257,11 @@ const resolvePackage = (specifier) => realpathSync(fileURLToPath(import.meta.res
 ${applicationBody}`;
 
 /**
- * A TypeScript consumer of the published types. Compiles as CommonJS or as ESM depending on
- * the project's `"type"`. The `@ts-expect-error` lines fail the compile if the types were
- * missing or `any`, or if a path outside "exports" resolved.
+ * A TypeScript consumer of the published types, through every entry point: the root, `/testing`,
+ * `/mcp`, and `/mcp-nest` (types only: loading it needs `@rekog/mcp-nest` and the MCP SDK v2).
+ * Compiles as CommonJS or as ESM depending on the project's settings and `"type"`. The
+ * `@ts-expect-error` lines fail the compile if the types were missing or `any`, or if a name that
+ * is not part of the API were exported.
  */
 export const typeScriptConsumer = `import 'reflect-metadata';
 import { Controller, Headers, Injectable, Module, Sse } from '@nestjs/common';
@@ -267,14 +273,20 @@ import {
   SseEventStoreModule,
   SseEventStreamMode,
   SseHistoryExpiredError,
+  type SseEventStoreModuleAsyncOptions,
   type SseEventStoreModuleOptions,
+  type SseEventStoreOptionsFactory,
   type SseEventStreamReader,
   type SseEventStreamWriter,
   type SseStoredEvent,
 } from '${PACKAGE_NAME}';
+// @ts-expect-error the defaults are documented on the options, not exported
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '${PACKAGE_NAME}';
+// @ts-expect-error the module's options token is its own
+import { SSE_EVENT_STORE_MODULE_OPTIONS } from '${PACKAGE_NAME}';
 import { createSseEventStore, type StandaloneSseEventStore } from '${PACKAGE_NAME}/testing';
-// @ts-expect-error a path outside the package's "exports" does not resolve
-import type {} from '${PACKAGE_NAME}/dist/sse-event-store';
+import { McpSessionEventStore, type McpEventStore, type McpJsonRpcMessage, type McpStoredMessage } from '${PACKAGE_NAME}/mcp';
+import type { ResumableStreamableHttpTransport, ResumableStreamableHttpTransportOptions } from '${PACKAGE_NAME}/mcp-nest';
 
 const options: SseEventStoreModuleOptions = { keyPrefix: 'app', maxEventsPerStream: 100 };
 
@@ -330,6 +342,23 @@ export const asyncModule = SseEventStoreModule.forRootAsync({
   useFactory: (): SseEventStoreModuleOptions => ({ pollingInterval: 500 }),
 });
 
+@Injectable()
+export class SseStoreConfig implements SseEventStoreOptionsFactory {
+  async createSseEventStoreOptions(): Promise<SseEventStoreModuleOptions> {
+    return { keyPrefix: 'configured' };
+  }
+}
+
+const PREFIX = 'PREFIX';
+const byFactory: SseEventStoreModuleAsyncOptions = { inject: [PREFIX], useFactory: (prefix: string) => ({ keyPrefix: prefix }) };
+export const asyncModules = [
+  SseEventStoreModule.forRootAsync(byFactory),
+  SseEventStoreModule.forRootAsync({ useClass: SseStoreConfig }),
+  SseEventStoreModule.forRootAsync({ imports: [AppModule], useExisting: SseStoreConfig }),
+];
+// @ts-expect-error an options factory has createSseEventStoreOptions()
+SseEventStoreModule.forRootAsync({ useClass: Notifications });
+
 const standalone: StandaloneSseEventStore = createSseEventStore({ maxEventBytes: 1024 });
 export const store: SseEventStore = standalone.store;
 export const isStoreError = (error: unknown): boolean => error instanceof SseEventStoreError;
@@ -338,29 +367,82 @@ export const isStoreError = (error: unknown): boolean => error instanceof SseEve
 void store.createStream({ sessionId: 1, streamId: 'x' });
 // @ts-expect-error the options are checked
 SseEventStoreModule.forRoot({ keyPrefx: 'typo' });
+
+export const mcpEventStore: McpEventStore = new McpSessionEventStore(store, 'mcp-session');
+export const priming: McpStoredMessage = {};
+export const progress: McpJsonRpcMessage = { jsonrpc: '2.0', method: 'notifications/progress', params: { progress: 1 } };
+// @ts-expect-error a JSON-RPC message has a method, a result or an error
+export const notAMessage: McpJsonRpcMessage = { jsonrpc: '2.0', id: 1 };
+
+export const transportOptions: ResumableStreamableHttpTransportOptions = { store, retryInterval: 1_000 };
+export type Transport = ResumableStreamableHttpTransport;
+// @ts-expect-error the transport is always stateful
+export const statelessTransport: ResumableStreamableHttpTransportOptions = { statefulMode: false };
 `;
 
 /**
- * A consumer's tsconfig for a Node `module` setting. With `nodenext` the declaration files
- * are checked too (`skipLibCheck: false`). `node16` predates require(esm), so under it a
- * CommonJS declaration file that imports an ESM-only package (Nest 12) is flagged even though
- * Node loads it: that setting is checked as Nest projects run it, with `skipLibCheck: true`.
+ * Checked where a resolution honours "exports": a path outside it must not resolve. node10
+ * resolution ignores "exports" (and reaches any file of the package), so the classic setup of
+ * TypeScript 5 leaves this file out.
  */
-export function consumerTsconfig(moduleKind: 'node16' | 'nodenext'): string {
+export const exportsOnlyConsumer = `// @ts-expect-error a path outside the package's "exports" does not resolve
+import type {} from '${PACKAGE_NAME}/dist/sse-event-store';
+`;
+
+/** The optional peers that `/mcp-nest` needs; a consumer that imports its types has them installed. */
+export const MCP_NEST_PEERS = ['@rekog/mcp-nest', '@modelcontextprotocol/node', '@modelcontextprotocol/server'] as const;
+
+/** The TypeScript compilers a consumer is checked with: npm aliases of each major version (TypeScript 7 is the native port). */
+export const TYPESCRIPT_COMPILERS = [
+  { major: 5, package: 'typescript5' },
+  { major: 7, package: 'typescript7' },
+] as const;
+
+export type TypeScriptMajor = (typeof TYPESCRIPT_COMPILERS)[number]['major'];
+
+/**
+ * How a consumer project is set up: `classic` is the tsconfig Nest projects have long been
+ * generated with (CommonJS, node10 resolution, ES2021, decorators with metadata); `node16` and
+ * `nodenext` are Node's own module settings.
+ */
+export type ConsumerSetup = 'classic' | 'node16' | 'nodenext';
+
+/**
+ * A consumer's tsconfig for a setup and a TypeScript major version.
+ *
+ * - `classic`: TypeScript 5 resolves the subpaths (`/testing`, `/mcp`, `/mcp-nest`) through the
+ *   package's `typesVersions`, as node10 resolution ignores "exports". TypeScript 7 refuses
+ *   `"moduleResolution": "node10"` (and its alias `"node"`: TS5108, "has been removed") and
+ *   `baseUrl` (TS5102); the closest classic setup it takes is the same tsconfig without both,
+ *   where `"module": "commonjs"` resolves like a bundler in CommonJS mode (conditions `require`
+ *   and `types`, "exports" honoured). (TypeScript 6 still takes both, deprecated, with
+ *   `"ignoreDeprecations": "6.0"`.)
+ * - `nodenext`: the declaration files are checked too (`skipLibCheck: false`), as in `classic`.
+ * - `node16` predates require(esm), so under it a CommonJS declaration file that imports an
+ *   ESM-only package (Nest 12) is flagged even though Node loads it: that setting is checked as
+ *   Nest projects run it, with `skipLibCheck: true`.
+ */
+export function consumerTsconfig(setup: ConsumerSetup, major: TypeScriptMajor): string {
+  const classic = {
+    target: 'ES2021',
+    module: 'commonjs',
+    ...(major < 7 && { moduleResolution: 'node10', baseUrl: './' }),
+    declaration: true,
+    skipLibCheck: false,
+  };
+  const node = { target: 'ES2022', module: setup, moduleResolution: setup, skipLibCheck: setup === 'node16' };
+  const exportsHonoured = setup !== 'classic' || major >= 7;
   return `${JSON.stringify(
     {
       compilerOptions: {
-        target: 'ES2022',
-        module: moduleKind,
-        moduleResolution: moduleKind,
+        ...(setup === 'classic' ? classic : node),
         strict: true,
         noEmit: true,
         experimentalDecorators: true,
         emitDecoratorMetadata: true,
-        skipLibCheck: moduleKind === 'node16',
         types: ['node'],
       },
-      files: ['consumer.ts'],
+      files: exportsHonoured ? ['consumer.ts', 'exports-only.ts'] : ['consumer.ts'],
     },
     null,
     2,

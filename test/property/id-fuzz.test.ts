@@ -4,11 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import {
-  DEFAULT_SSE_EVENT_STORE_OPTIONS,
   type SseEventStore,
   SseInvalidInputError,
   type SseStreamAddress,
 } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import type { EventIdFormat } from '../../lib/event-id/event-id-format.interface';
 import { SignedEventIdCodec } from '../../lib/event-id/signed-event-id.codec';

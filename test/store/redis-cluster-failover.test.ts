@@ -7,7 +7,6 @@ import { createCache } from 'cache-manager';
 import calculateSlot from 'cluster-key-slot';
 import { Keyv } from 'keyv';
 import {
-  DEFAULT_SSE_EVENT_STORE_OPTIONS,
   type SseEventStore,
   SseEventStoreError,
   type SseEventStreamWriter,
@@ -16,6 +15,7 @@ import {
   type SseStoredEvent,
   type SseStreamAddress,
 } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { createSseEventStore } from '../../lib/testing';

@@ -4,7 +4,6 @@ import { Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import calculateSlot from 'cluster-key-slot';
 import {
-  DEFAULT_SSE_EVENT_STORE_OPTIONS,
   SseEventPersistenceError,
   SseHistoryExpiredError,
   SseSessionDeletedError,
@@ -12,6 +11,7 @@ import {
   type SseEventStoreModuleOptions,
   type SseStoredEvent,
 } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { CacheKeys } from '../../lib/storage/cache-keys';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';

@@ -3,7 +3,6 @@ import { before, describe, it as nodeIt, type TestContext } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { type Cache, createCache } from 'cache-manager';
 import {
-  DEFAULT_SSE_EVENT_STORE_OPTIONS,
   SseEventPersistenceError,
   SseEventStore,
   SseEventStoreConfigurationError,
@@ -19,6 +18,7 @@ import {
   type SseStoredEvent,
   type SseStreamAddress,
 } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { createSseEventStore } from '../../lib/testing';
 import { collect, delay, type Recording, record, waitFor } from '../support/async';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_SSE_EVENT_STORE_OPTIONS, type SseEventStore, SseHistoryExpiredError, type SseStoredEvent, type SseStreamAddress } from '../../lib';
+import { type SseEventStore, SseHistoryExpiredError, type SseStoredEvent, type SseStreamAddress } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { record } from './async';
 import { bounded } from './bounded';

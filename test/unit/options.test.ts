@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCache } from 'cache-manager';
-import { DEFAULT_SSE_EVENT_STORE_OPTIONS, SseEventStoreConfigurationError } from '../../lib';
+import { SseEventStoreConfigurationError } from '../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import type { SseEventStoreModuleOptions } from '../../lib/interfaces/sse-event-store-options.interface';
 import { resolveSseEventStoreOptions } from '../../lib/sse-event-store-options';
 
