@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { createCache } from 'cache-manager';
-import { type SseEventStoreModuleOptions, SseEventStreamMode } from '../../lib';
-import { EventIdCodec, encodeIdPart } from '../../lib/event-id/event-id.codec';
-import { createSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
-import { collect } from '../support/async';
-import { uniquePrefix } from '../support/caches';
+import { type SseEventStoreModuleOptions, SseEventStreamMode } from '../../../lib';
+import { EventIdCodec, encodeIdPart } from '../../../lib/event-id/event-id.codec';
+import { createSseEventStore, type StandaloneSseEventStore } from '../../../lib/testing';
+import { collect } from '../../support/async';
+import { uniquePrefix } from '../../support/caches';
 
 Logger.overrideLogger(['error', 'warn']);
 

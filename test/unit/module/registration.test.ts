@@ -9,7 +9,7 @@ import {
   SseEventStoreModule,
   type SseEventStoreModuleOptions,
   SseInvalidInputError,
-} from '../../lib';
+} from '../../../lib';
 
 /** Rejected by a store whose `maxEventBytes` is 64, accepted by the default limit. */
 const LARGE_EVENT = { data: 'x'.repeat(200) };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SseResponseBody } from '../../lib/http/sse-response-body';
+import { SseResponseBody } from '../../../lib/http/sse-response-body';
 
 const event = (n: number, size = 10) => ({ id: `s.t.${n}`, data: 'x'.repeat(size) });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { DEFAULT_SSE_EVENT_STORE_OPTIONS, SseEventStoreConfigurationError } from '../../lib';
-import type { SseEventStoreModuleOptions } from '../../lib/interfaces/sse-event-store-options.interface';
-import { resolveSseEventStoreOptions } from '../../lib/sse-event-store-options';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS, SseEventStoreConfigurationError } from '../../../lib';
+import type { SseEventStoreModuleOptions } from '../../../lib/interfaces/sse-event-store-options.interface';
+import { resolveSseEventStoreOptions } from '../../../lib/sse-event-store-options';
 
 const SECRET = 'a-secret-of-exactly-32-bytes-ok!';
 

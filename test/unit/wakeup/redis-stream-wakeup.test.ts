@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { CacheKeys } from '../../lib/storage/cache-keys';
-import { encodeEvent } from '../../lib/storage/stored-records';
-import { AppendedEvents } from '../../lib/wakeup/appended-events';
-import type { RedisPubSubClient } from '../../lib/wakeup/redis-pub-sub-client.interface';
-import { RedisStreamWakeup } from '../../lib/wakeup/redis-stream-wakeup';
+import { CacheKeys } from '../../../lib/storage/cache-keys';
+import { encodeEvent } from '../../../lib/storage/stored-records';
+import { AppendedEvents } from '../../../lib/wakeup/appended-events';
+import type { RedisPubSubClient } from '../../../lib/wakeup/redis-pub-sub-client.interface';
+import { RedisStreamWakeup } from '../../../lib/wakeup/redis-stream-wakeup';
 
 /** A stand-in for a node-redis client: records calls and lets the test deliver messages and connection events. */
 class FakeRedisClient extends EventEmitter implements RedisPubSubClient {

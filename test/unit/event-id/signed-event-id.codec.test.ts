@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createEventIdFormat } from '../../lib/event-id/create-event-id-format';
-import { EventIdCodec, encodeIdPart } from '../../lib/event-id/event-id.codec';
-import { SignedEventIdCodec } from '../../lib/event-id/signed-event-id.codec';
+import { createEventIdFormat } from '../../../lib/event-id/create-event-id-format';
+import { EventIdCodec, encodeIdPart } from '../../../lib/event-id/event-id.codec';
+import { SignedEventIdCodec } from '../../../lib/event-id/signed-event-id.codec';
 
 const CURRENT = 'current-secret-0123456789abcdef-xyz';
 const PREVIOUS = randomBytes(32);

@@ -6,10 +6,10 @@ import Keyv from 'keyv';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { firstValueFrom, toArray } from 'rxjs';
-import { SseEventStore, SseEventStoreModule } from '../../lib';
-import { createSseEventStore } from '../../lib/testing';
-import { CapturingLogger } from '../support/capturing-logger';
-import { countingCache } from '../support/counting-cache';
+import { SseEventStore, SseEventStoreModule } from '../../../lib';
+import { createSseEventStore } from '../../../lib/testing';
+import { CapturingLogger } from '../../support/capturing-logger';
+import { countingCache } from '../../support/counting-cache';
 
 const FALLBACK_MESSAGE = /No CACHE_MANAGER/;
 

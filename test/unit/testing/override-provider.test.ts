@@ -13,9 +13,9 @@ import {
   type SseEventStreamWriter,
   type SseStoredEvent,
   type SseStreamAddress,
-} from '../../lib';
-import { RecordingSseEventStore } from '../../lib/testing';
-import { CapturingLogger } from '../support/capturing-logger';
+} from '../../../lib';
+import { RecordingSseEventStore } from '../../../lib/testing';
+import { CapturingLogger } from '../../support/capturing-logger';
 import { AppModule, NotificationsService } from './notifications.app';
 
 /** The events of an SSE response body. */

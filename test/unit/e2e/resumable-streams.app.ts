@@ -24,8 +24,8 @@ import {
   type SseEventStoreModuleOptions,
   type SseEventStreamWriter,
   SseHistoryExpiredError,
-} from '../../lib';
-import { CapturingLogger } from '../support/capturing-logger';
+} from '../../../lib';
+import { CapturingLogger } from '../../support/capturing-logger';
 
 export type Platform = 'express' | 'fastify';
 

@@ -11,7 +11,7 @@ import {
   SseStoreUnavailableError,
   SseStreamClosedError,
   SseStreamWriterConflictError,
-} from '../../lib';
+} from '../../../lib';
 
 describe('httpStatusOfStoreError', () => {
   it('answers what the client caused with a 4xx, an unavailable store with 503, the rest with 500', () => {

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { encodeEvent } from '../../lib/storage/stored-records';
-import { ChangeSignal } from '../../lib/stream/change-signal';
-import { AppendedEvents } from '../../lib/wakeup/appended-events';
+import { encodeEvent } from '../../../lib/storage/stored-records';
+import { ChangeSignal } from '../../../lib/stream/change-signal';
+import { AppendedEvents } from '../../../lib/wakeup/appended-events';
 
 const settled = async (promise: Promise<unknown>): Promise<boolean> => {
   let done = false;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { EventIdCodec } from '../../lib/event-id/event-id.codec';
+import { EventIdCodec } from '../../../lib/event-id/event-id.codec';
 
 const codec = new EventIdCodec(1024);
 const prefix = codec.streamPrefix({ sessionId: 'session', streamId: 'stream' });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
-import { SseStoreUnavailableError } from '../../lib';
-import { CacheOperationError, CacheTimeoutError, CheckedCache } from '../../lib/storage/checked-cache';
-import { createSseEventStore } from '../../lib/testing';
+import { SseStoreUnavailableError } from '../../../lib';
+import { CacheOperationError, CacheTimeoutError, CheckedCache } from '../../../lib/storage/checked-cache';
+import { createSseEventStore } from '../../../lib/testing';
 
 /** A Keyv storage adapter on a Map that can be told to fail or to stop answering. */
 class ControlledStore {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { encodeSseEvent, encodeSseRetry, SSE_KEEP_ALIVE_COMMENT } from '../../lib/http/sse-wire-format';
-import type { SseStoredEvent } from '../../lib';
+import { encodeSseEvent, encodeSseRetry, SSE_KEEP_ALIVE_COMMENT } from '../../../lib/http/sse-wire-format';
+import type { SseStoredEvent } from '../../../lib';
 
 /** Parses text as an EventSource would, with a real SSE parser. */
 function parse(text: string): { events: EventSourceMessage[]; retry?: number } {

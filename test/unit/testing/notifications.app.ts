@@ -9,7 +9,7 @@ import {
   Sse,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { SseEventStore, SseEventStoreModule } from '../../lib';
+import { SseEventStore, SseEventStoreModule } from '../../../lib';
 
 /** The application code under test: it writes a user's notifications to the user's stream. */
 @Injectable()

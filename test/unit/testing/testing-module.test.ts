@@ -3,9 +3,9 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import request from 'supertest';
-import { SseEventStore, SseEventStoreConfigurationError, SseEventStreamMode } from '../../lib';
-import { RecordingSseEventStore, SseEventStoreTestingModule } from '../../lib/testing';
-import { CapturingLogger } from '../support/capturing-logger';
+import { SseEventStore, SseEventStoreConfigurationError, SseEventStreamMode } from '../../../lib';
+import { RecordingSseEventStore, SseEventStoreTestingModule } from '../../../lib/testing';
+import { CapturingLogger } from '../../support/capturing-logger';
 import { NotificationsController, NotificationsModule, NotificationsService } from './notifications.app';
 
 describe('SseEventStoreTestingModule', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestException } from '@nestjs/common';
-import { readLastEventId } from '../../lib/http/last-event-id';
+import { readLastEventId } from '../../../lib/http/last-event-id';
 
 describe('readLastEventId', () => {
   it('reads the Last-Event-ID header; an empty one means no id, as in EventSource', () => {

@@ -6,8 +6,8 @@ import { Controller, type INestApplication, Module, Param, Res, Sse } from '@nes
 import { NestFactory } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { createCache } from 'cache-manager';
-import { SseEventStore, SseEventStoreModule } from '../../lib';
-import { countingCache } from '../support/counting-cache';
+import { SseEventStore, SseEventStoreModule } from '../../../lib';
+import { countingCache } from '../../support/counting-cache';
 
 const EVENTS = 20_000;
 const PAGE = 100;

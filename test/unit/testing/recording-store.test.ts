@@ -10,9 +10,9 @@ import {
   SseEventStreamMode,
   SseInvalidInputError,
   SseStreamWriterConflictError,
-} from '../../lib';
-import { createSseEventStore, RecordingSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
-import { CapturingLogger } from '../support/capturing-logger';
+} from '../../../lib';
+import { createSseEventStore, RecordingSseEventStore, type StandaloneSseEventStore } from '../../../lib/testing';
+import { CapturingLogger } from '../../support/capturing-logger';
 
 const address = { sessionId: 'session', streamId: 'stream' };
 

@@ -8,8 +8,8 @@ import {
   SseEventStoreConfigurationError,
   SseEventStoreModule,
   type SseEventStreamReader,
-} from '../../lib';
-import { CapturingLogger } from '../support/capturing-logger';
+} from '../../../lib';
+import { CapturingLogger } from '../../support/capturing-logger';
 
 /** Compiles a testing module with a silent logger (Nest logs the start-up failure as an error). */
 function compile(imports: NonNullable<Parameters<typeof Test.createTestingModule>[0]['imports']>): Promise<TestingModule> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { printableId } from '../../lib/logging/printable-id';
+import { printableId } from '../../../lib/logging/printable-id';
 
 describe('printableId', () => {
   it('quotes a plain id as it is', () => {
