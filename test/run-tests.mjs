@@ -1,12 +1,29 @@
 // Runs every compiled test file (build/test/**/*.test.js) with Node's test runner.
 // Files run one at a time: the suites share the machine's Redis and a 2-core CPU.
+//
+//   node test/run-tests.mjs [--build DIR] [--parallel] [FILTER]
+//
+// DIR is where tsc put the compiled tests: build/ by default, build-unit/ for the fast tier
+// (tsconfig.unit.json). --parallel runs one file per CPU at a time, for tests that share nothing
+// (the fast tier). FILTER keeps the files whose path contains it.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('../build/test/', import.meta.url).pathname;
-const filter = process.argv[2];
-// Comma-separated substrings of test file paths (relative to build/test/, e.g. 'unit/,e2e/'),
+const repository = dirname(dirname(fileURLToPath(import.meta.url)));
+const args = process.argv.slice(2);
+const buildFlag = args.indexOf('--build');
+const buildDir = buildFlag === -1 ? 'build' : args.splice(buildFlag, 2)[1];
+const root = join(repository, buildDir, 'test');
+const parallelFlag = args.indexOf('--parallel');
+if (parallelFlag !== -1) args.splice(parallelFlag, 1);
+const concurrency = parallelFlag === -1 ? 1 : availableParallelism();
+const filter = args[0];
+// A compiled test whose source is gone (moved or deleted since an incremental build) is not run.
+const hasSource = (file) => existsSync(join(repository, 'test', file.replace(/\.js$/, '.ts')));
+// Comma-separated substrings of test file paths (relative to build/test/, e.g. 'unit/,store/'),
 // used by the Nest 11 matrix: TEST_ONLY keeps the files that contain one of them, TEST_EXCLUDE
 // leaves out the files that contain one of them.
 const substrings = (value) => (value ?? '').split(',').filter(Boolean);
@@ -16,6 +33,7 @@ const files = readdirSync(root, { recursive: true })
   .filter(
     (file) =>
       file.endsWith('.test.js') &&
+      hasSource(file) &&
       (!filter || file.includes(filter)) &&
       (only.length === 0 || only.some((part) => file.includes(part))) &&
       !exclude.some((part) => file.includes(part)),
@@ -32,7 +50,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 // A test that hangs fails after 5 minutes instead of holding the run until CI gives up.
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files], {
+const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createCache } from 'cache-manager';
+import { SseEventStoreConfigurationError } from '../../../lib';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../../lib/sse-event-store.constants';
+import type { SseEventStoreModuleOptions } from '../../../lib/interfaces/sse-event-store-options.interface';
+import { resolveSseEventStoreOptions } from '../../../lib/sse-event-store-options';
+
+const NUMERIC_OPTIONS = [
+  'eventSlidingExpiration',
+  'eventAbsoluteExpiration',
+  'metadataSlidingExpiration',
+  'metadataAbsoluteExpiration',
+  'pollingInterval',
+  'maxEventsPerStream',
+  'replayPageSize',
+  'maxEventBytes',
+  'maxIdLength',
+  'operationTimeout',
+  'retryInterval',
+] as const;
+
+describe('resolveSseEventStoreOptions', () => {
+  it('fills in every default, and the defaults are the documented ones', () => {
+    assert.deepEqual(resolveSseEventStoreOptions(), DEFAULT_SSE_EVENT_STORE_OPTIONS);
+    assert.deepEqual(resolveSseEventStoreOptions({}), DEFAULT_SSE_EVENT_STORE_OPTIONS);
+    assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.eventSlidingExpiration, 30 * 60_000);
+    assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.eventAbsoluteExpiration, 2 * 60 * 60_000);
+    assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.metadataSlidingExpiration, 60 * 60_000);
+    assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.metadataAbsoluteExpiration, 4 * 60 * 60_000);
+    assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.pollingInterval, 1_000);
+    assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.keyPrefix, 'sse');
+  });
+
+  it('keeps given values, ignores undefined ones and never returns the cache', () => {
+    const cache = createCache();
+    const resolved = resolveSseEventStoreOptions({ cache, keyPrefix: 'app', replayPageSize: 10, pollingInterval: undefined });
+    assert.equal(resolved.keyPrefix, 'app');
+    assert.equal(resolved.replayPageSize, 10);
+    assert.equal(resolved.pollingInterval, DEFAULT_SSE_EVENT_STORE_OPTIONS.pollingInterval);
+    assert.equal('cache' in resolved, false);
+  });
+
+  for (const name of NUMERIC_OPTIONS) {
+    for (const value of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '100', null, true]) {
+      it(`rejects ${name} = ${String(value)} with SseEventStoreConfigurationError`, () => {
+        assert.throws(
+          () => resolveSseEventStoreOptions({ [name]: value } as unknown as SseEventStoreModuleOptions),
+          SseEventStoreConfigurationError,
+        );
+      });
+    }
+  }
+
+  for (const value of [-1, 1.5, Number.NaN, 2 ** 31, '100', null]) {
+    it(`rejects keepAliveInterval = ${String(value)}; 0 turns keep-alive off`, () => {
+      assert.throws(
+        () => resolveSseEventStoreOptions({ keepAliveInterval: value } as unknown as SseEventStoreModuleOptions),
+        SseEventStoreConfigurationError,
+      );
+    });
+  }
+
+  it('accepts keepAliveInterval = 0 (no keep-alive comments)', () => {
+    assert.equal(resolveSseEventStoreOptions({ keepAliveInterval: 0 }).keepAliveInterval, 0);
+  });
+
+  for (const keyPrefix of ['', 5, null, {}]) {
+    it(`rejects keyPrefix = ${JSON.stringify(keyPrefix)}`, () => {
+      assert.throws(
+        () => resolveSseEventStoreOptions({ keyPrefix } as unknown as SseEventStoreModuleOptions),
+        SseEventStoreConfigurationError,
+      );
+    });
+  }
+
+  for (const options of [null, 'sse', 42, []]) {
+    it(`rejects options that are not an object: ${JSON.stringify(options)}`, () => {
+      assert.throws(
+        () => resolveSseEventStoreOptions(options as unknown as SseEventStoreModuleOptions),
+        SseEventStoreConfigurationError,
+      );
+    });
+  }
+
+  for (const cache of [null, 'redis://localhost', {}, { mget: () => undefined }]) {
+    it(`rejects a cache that is not a cache-manager cache: ${JSON.stringify(cache)}`, () => {
+      assert.throws(
+        () => resolveSseEventStoreOptions({ cache } as unknown as SseEventStoreModuleOptions),
+        SseEventStoreConfigurationError,
+      );
+    });
+  }
+});

@@ -1,0 +1,173 @@
+import { strict as assert } from 'node:assert';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { CacheKeys } from '../../../lib/storage/cache-keys';
+import { encodeEvent } from '../../../lib/storage/stored-records';
+import { AppendedEvents } from '../../../lib/wakeup/appended-events';
+import type { RedisPubSubClient } from '../../../lib/wakeup/redis-pub-sub-client.interface';
+import { RedisStreamWakeup } from '../../../lib/wakeup/redis-stream-wakeup';
+
+/** A stand-in for a node-redis client: records calls and lets the test deliver messages and connection events. */
+class FakeRedisClient extends EventEmitter implements RedisPubSubClient {
+  isReady = false;
+  isOpen = false;
+  readonly published: [string, string][] = [];
+  readonly subscriptions = new Map<string, (message: string, channel: string) => void>();
+  readonly unsubscribed: string[] = [];
+  duplicates: FakeRedisClient[] = [];
+  destroyed = false;
+
+  duplicate(): FakeRedisClient {
+    const client = new FakeRedisClient();
+    this.duplicates.push(client);
+    return client;
+  }
+  async connect(): Promise<void> {
+    this.isOpen = true;
+    // Like a real client: ready after a round trip, not during the call.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.becomeReady();
+  }
+  becomeReady(): void {
+    this.isReady = true;
+    this.emit('ready');
+  }
+  drop(): void {
+    this.isReady = false;
+    this.emit('reconnecting');
+  }
+  async publish(channel: string, message: string): Promise<number> {
+    this.published.push([channel, message]);
+    return 1;
+  }
+  async subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<void> {
+    this.subscriptions.set(channel, listener);
+  }
+  async unsubscribe(channel: string): Promise<void> {
+    this.subscriptions.delete(channel);
+    this.unsubscribed.push(channel);
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  deliver(channel: string, message: string): void {
+    this.subscriptions.get(channel)?.(message, channel);
+  }
+}
+
+const keys = new CacheKeys('unit');
+const address = { sessionId: 's', streamId: 't' };
+const flush = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+function setup() {
+  const publisher = new FakeRedisClient();
+  const wakeup = new RedisStreamWakeup(publisher, keys);
+  return { publisher, wakeup, subscriber: () => publisher.duplicates[0] };
+}
+
+test('one subscriber connection serves every reader of the process', async () => {
+  const { publisher, wakeup } = setup();
+  const off = [wakeup.subscribe(address, () => undefined), wakeup.subscribe({ sessionId: 's', streamId: 'u' }, () => undefined)];
+  await flush();
+  assert.equal(publisher.duplicates.length, 1);
+  off.forEach((unsubscribe) => unsubscribe());
+  await wakeup.onModuleDestroy();
+  assert.equal(publisher.duplicates[0].destroyed, true);
+});
+
+test('a reader is woken once its channel is live, to re-check what it read before', async () => {
+  const { wakeup } = setup();
+  let wakes = 0;
+  wakeup.subscribe(address, () => wakes++);
+  assert.equal(wakes, 0);
+  await flush();
+  await flush();
+  assert.ok(wakes >= 1);
+});
+
+test('a message from another instance wakes the stream readers; the own echo does not', async () => {
+  const { publisher, wakeup, subscriber } = setup();
+  let wakes = 0;
+  wakeup.subscribe(address, () => wakes++);
+  await flush();
+  wakes = 0;
+  wakeup.notify(address);
+  assert.equal(wakes, 1, 'local readers are woken directly');
+  const [[channel, origin]] = publisher.published;
+  assert.equal(channel, keys.streamChannel(address));
+  subscriber().deliver(channel, origin);
+  assert.equal(wakes, 1, 'the echo of the own publish is ignored');
+  subscriber().deliver(channel, 'another-instance');
+  assert.equal(wakes, 2);
+});
+
+test('a session deletion in another instance wakes every reader of that session', async () => {
+  const { wakeup, subscriber } = setup();
+  const woken: string[] = [];
+  wakeup.subscribe({ sessionId: 's', streamId: 'a' }, () => woken.push('a'));
+  wakeup.subscribe({ sessionId: 's', streamId: 'b' }, () => woken.push('b'));
+  wakeup.subscribe({ sessionId: 'other', streamId: 'c' }, () => woken.push('c'));
+  await flush();
+  woken.length = 0;
+  subscriber().deliver(keys.sessionChannel('s'), 'another-instance');
+  assert.deepEqual(woken.sort(), ['a', 'b']);
+});
+
+test('a channel is unsubscribed when its last reader leaves', async () => {
+  const { wakeup, subscriber } = setup();
+  const first = wakeup.subscribe(address, () => undefined);
+  const second = wakeup.subscribe(address, () => undefined);
+  await flush();
+  first();
+  assert.equal(subscriber().unsubscribed.includes(keys.streamChannel(address)), false);
+  second();
+  assert.ok(subscriber().unsubscribed.includes(keys.streamChannel(address)));
+});
+
+test('a lost connection switches readers to polling and back, logged once each way', async () => {
+  const warnings: string[] = [];
+  const logs: string[] = [];
+  Logger.overrideLogger({
+    log: (message: string) => logs.push(message),
+    warn: (message: string) => warnings.push(message),
+    error: () => undefined,
+    debug: () => undefined,
+    verbose: () => undefined,
+  });
+  try {
+    const { wakeup, subscriber } = setup();
+    let wakes = 0;
+    wakeup.subscribe(address, () => wakes++);
+    await flush();
+    assert.equal(wakeup.reachesOtherProcesses, true);
+    wakes = 0;
+    subscriber().drop();
+    subscriber().drop();
+    assert.equal(wakeup.reachesOtherProcesses, false);
+    assert.equal(wakes, 1, 'waiting readers are woken so they start polling');
+    subscriber().becomeReady();
+    assert.equal(wakeup.reachesOtherProcesses, true);
+    assert.equal(wakes, 2, 'readers re-read what they may have missed');
+    assert.equal(warnings.filter((message) => message.includes('pub/sub connection lost')).length, 1);
+    assert.equal(logs.filter((message) => message.includes('pub/sub connection restored')).length, 1);
+  } finally {
+    Logger.overrideLogger(new Logger());
+  }
+});
+
+test('the events of a write reach local readers and travel to other instances with the wake-up', async () => {
+  const { publisher, wakeup, subscriber } = setup();
+  const received: (AppendedEvents | undefined)[] = [];
+  wakeup.subscribe(address, (appended) => received.push(appended));
+  await flush();
+  received.length = 0;
+  const appended = new AppendedEvents(5, [encodeEvent('five', undefined, undefined, 0)]);
+  wakeup.notify(address, appended);
+  assert.deepEqual(received, [appended], 'local readers get the very events');
+  const [[channel, message]] = publisher.published;
+  subscriber().deliver(channel, message.replace(/^[^\n]+/, 'another-instance'));
+  assert.equal(received.length, 2);
+  assert.equal(received[1]?.firstSequence, 5);
+  assert.deepEqual(received[1]?.record(5), { data: 'five' });
+});
