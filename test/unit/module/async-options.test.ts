@@ -11,9 +11,9 @@ import {
   type SseEventStoreModuleAsyncOptions,
   type SseEventStoreModuleOptions,
   type SseEventStoreOptionsFactory,
-} from '../../lib';
-import type { ResolvedSseEventStoreOptions } from '../../lib/interfaces/sse-event-store-options.interface';
-import { SSE_EVENT_STORE_RESOLVED_OPTIONS } from '../../lib/sse-event-store.constants';
+} from '../../../lib';
+import type { ResolvedSseEventStoreOptions } from '../../../lib/interfaces/sse-event-store-options.interface';
+import { SSE_EVENT_STORE_RESOLVED_OPTIONS } from '../../../lib/sse-event-store.constants';
 
 /** The application's own settings, from which the store's options are built. */
 interface AppSettings {
