@@ -48,7 +48,7 @@ export class ScriptLayout<K extends string, A extends string> {
   }
 }
 
-export function encodeArgument(value: ScriptArgument): string {
+function encodeArgument(value: ScriptArgument): string {
   if (typeof value === 'boolean') return value ? '1' : '0';
   return String(value);
 }
