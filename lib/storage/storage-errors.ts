@@ -4,7 +4,7 @@ import { printableId } from '../logging/printable-id';
 
 /**
  * The errors both storage paths reject with when their backend fails, built in one place so the
- * two paths keep to the contract on {@link StreamStorage} with the same classes and messages.
+ * two paths keep to the contract on `StreamStorage` with the same classes and messages.
  * `backend` names the backend in messages: `'the cache'` (the generic path) or `'Redis'`.
  */
 export const StorageErrors = {

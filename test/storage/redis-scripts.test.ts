@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RedisClientType } from '@keyv/redis';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
-import { APPEND_CALL_LAYOUT, APPEND_EVENTS, APPEND_STREAM_LAYOUT, type AppendStreamInput } from '../../lib/storage/redis/scripts/append-events.script';
+import {
+  APPEND_CALL_LAYOUT,
+  APPEND_EVENTS,
+  APPEND_STREAM_LAYOUT,
+  type AppendStreamInput,
+} from '../../lib/storage/redis/scripts/append-events.script';
 import { DELETE_SESSION, DELETE_SESSION_LAYOUT } from '../../lib/storage/redis/scripts/delete-session.script';
 import { ScriptReplyCode } from '../../lib/storage/redis/scripts/lua-prelude';
 import { OPEN_STREAM, OPEN_STREAM_LAYOUT, type OpenStreamInput } from '../../lib/storage/redis/scripts/open-stream.script';
@@ -128,7 +133,8 @@ describe('native scripts on Redis', () => {
     assert.deepEqual(await run(OPEN_STREAM, openInput('open', 'second', { maxStreams: 2 })), { status: 'opened', lastSequence: 0 });
     await client.hSet(stream.metadata, 'c', '1');
     assert.deepEqual(await run(OPEN_STREAM, openInput('open')), { status: 'stream-completed' });
-    assert.deepEqual(await run(OPEN_STREAM, openInput('open', 'main', { reopenCompleted: true, mode: 'polling' })), { status: 'opened', lastSequence: 0 });
+    const reopened = await run(OPEN_STREAM, openInput('open', 'main', { reopenCompleted: true, mode: 'polling' }));
+    assert.deepEqual(reopened, { status: 'opened', lastSequence: 0 });
     assert.equal(await client.hGet(stream.metadata, 'm'), 'polling');
     await client.set(stream.tombstone, '1', { PX: 60_000 });
     assert.deepEqual(await run(OPEN_STREAM, openInput('open')), { status: 'session-deleted' });

@@ -128,7 +128,8 @@ export class RedisStreamAppender implements StreamAppender {
       outcome = await write();
     } catch (error) {
       const { streamId } = this.address;
-      throw wasNotSent(error) ? StorageErrors.writeNotStored('Redis', streamId, error) : StorageErrors.writeOutcomeUnknown('Redis', streamId, error);
+      if (wasNotSent(error)) throw StorageErrors.writeNotStored('Redis', streamId, error);
+      throw StorageErrors.writeOutcomeUnknown('Redis', streamId, error);
     }
     if (outcome.status === 'session-deleted') throw new SseSessionDeletedError(this.address.sessionId);
     if (outcome.status === 'stream-completed') throw new SseStreamClosedError(this.address.sessionId, this.address.streamId);

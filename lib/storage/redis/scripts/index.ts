@@ -8,6 +8,12 @@ import { TOUCH_STREAM } from './touch-stream.script';
 import { UPDATE_STREAM } from './update-stream.script';
 
 /** Every script of the native layout. */
-export const REDIS_STREAM_SCRIPTS: readonly LuaScript[] = [OPEN_STREAM, APPEND_EVENTS, UPDATE_STREAM, TOUCH_STREAM, PRUNE_INDEX, READ_STREAM, DELETE_SESSION].map(
-  (script) => script.lua,
-);
+export const REDIS_STREAM_SCRIPTS: readonly LuaScript[] = [
+  OPEN_STREAM,
+  APPEND_EVENTS,
+  UPDATE_STREAM,
+  TOUCH_STREAM,
+  PRUNE_INDEX,
+  READ_STREAM,
+  DELETE_SESSION,
+].map((script) => script.lua);

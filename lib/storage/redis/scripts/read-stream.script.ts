@@ -51,7 +51,12 @@ export const READ_STREAM: RedisScript<ReadStreamInput, ReadStreamResult> = {
     if (!Array.isArray(reply)) throw unexpectedReply(lua);
     const [status, mode, completed, first, last] = reply as unknown[];
     if (status === 'deleted' || status === 'missing') return { status };
-    const snapshot = { mode: mode as SseEventStreamMode, completed: completed === '1', firstSequence: Number(first), lastSequence: Number(last) };
+    const snapshot = {
+      mode: mode as SseEventStreamMode,
+      completed: completed === '1',
+      firstSequence: Number(first),
+      lastSequence: Number(last),
+    };
     if (status !== 'found' || !Number.isInteger(snapshot.firstSequence) || !Number.isInteger(snapshot.lastSequence)) throw unexpectedReply(lua);
     return { status, snapshot };
   },

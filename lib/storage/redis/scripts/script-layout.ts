@@ -10,8 +10,8 @@ export interface EncodedScriptCall {
 /**
  * The names of a script's `KEYS` and `ARGV`, in order: the one place their positions are written.
  * The encoder packs named values in that order, and the script's Lua reads them through locals
- * bound from the same list ({@link luaBindings}), so adding an argument is one edit here, and the
- * compiler then asks every caller for it.
+ * bound from the same list ({@link ScriptLayout.luaBindings}), so adding an argument is one edit
+ * here, and the compiler then asks every caller for it.
  *
  * Names are camelCase here and snake_case in Lua (`indexTtl` is `index_ttl`); a key is bound with
  * a `_key` suffix (`metadata` is `metadata_key`).
