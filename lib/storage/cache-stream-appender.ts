@@ -1,13 +1,13 @@
 import type { Logger } from '@nestjs/common';
-import { SseEventPersistenceError } from '../errors/sse-event-persistence.error';
 import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../interfaces/sse-event-store-options.interface';
-import { MAX_TIMER_DELAY } from '../sse-event-store-options';
 import type { CacheKeys } from './cache-keys';
 import type { CacheEntry, CheckedCache } from './checked-cache';
+import { StorageErrors } from './storage-errors';
 import { parseStored, slidingTtl, type StoredMetadata } from './stored-records';
+import { startKeepAlive } from './stream-lifetimes';
 import type { StreamAppender } from './stream-storage.interface';
 import { printableId } from '../logging/printable-id';
 
@@ -37,9 +37,8 @@ export class CacheStreamAppender implements StreamAppender {
     this.eventKeyPrefix = keys.eventPrefix(address);
     this.metadataKey = keys.metadata(address);
     this.trimSlack = Math.max(1, Math.floor(options.maxEventsPerStream / 10));
-    // An open writer that writes nothing keeps its metadata alive (cache-manager has no sliding TTL).
-    this.touchTimer = setInterval(() => void this.touch(), Math.min(options.metadataSlidingExpiration / 2, MAX_TIMER_DELAY));
-    this.touchTimer.unref();
+    // cache-manager has no sliding TTL: the writer itself keeps its metadata alive.
+    this.touchTimer = startKeepAlive(options, () => this.touch());
   }
 
   async append(payloads: readonly string[]): Promise<number> {
@@ -108,10 +107,7 @@ export class CacheStreamAppender implements StreamAppender {
     } catch (error) {
       this.needsResync = true;
       // A timed-out write may still be carried out by the cache: say so rather than "not stored".
-      throw new SseEventPersistenceError(
-        `The cache did not acknowledge the write to stream ${printableId(this.address.streamId)}; it may or may not have been stored.`,
-        { cause: error },
-      );
+      throw StorageErrors.writeOutcomeUnknown('the cache', this.address.streamId, error);
     } finally {
       this.writing = false;
     }
@@ -123,9 +119,8 @@ export class CacheStreamAppender implements StreamAppender {
     try {
       values = await this.cache.getMany([this.metadataKey, this.keys.sessionTombstone(this.address.sessionId)]);
     } catch (error) {
-      throw new SseEventPersistenceError(`Stream ${printableId(this.address.streamId)} cannot be written: its state cannot be read.`, {
-        cause: error,
-      });
+      // Its state cannot be read, so the write is not sent.
+      throw StorageErrors.writeNotStored('the cache', this.address.streamId, error);
     }
     if (values[1] !== undefined) throw new SseSessionDeletedError(this.address.sessionId);
     const stored = parseStored<StoredMetadata>(values[0]);

@@ -1,9 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { SseEventPersistenceError } from '../errors/sse-event-persistence.error';
 import { SseLimitExceededError } from '../errors/sse-limit-exceeded.error';
 import { SseSessionDeletedError } from '../errors/sse-session-deleted.error';
-import { SseStoreUnavailableError } from '../errors/sse-store-unavailable.error';
 import { SseStreamClosedError } from '../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
@@ -12,6 +10,8 @@ import { CacheKeys } from './cache-keys';
 import { CacheStreamAppender } from './cache-stream-appender';
 import { type CacheEntry, CheckedCache } from './checked-cache';
 import { KeyedSerialQueue } from './keyed-serial-queue';
+import { StorageErrors } from './storage-errors';
+import { deleteInBatches, longestLifetime } from './stream-lifetimes';
 import {
   parseStored,
   slidingTtl,
@@ -27,9 +27,6 @@ import {
   StreamStorage,
 } from './stream-storage.interface';
 import { printableId } from '../logging/printable-id';
-
-/** Keys deleted per cache call when a session is removed. */
-const DELETE_BATCH_SIZE = 1000;
 
 /**
  * The generic storage path: any cache-manager 7 cache (in-memory, `@keyv/redis`, ...), using
@@ -86,12 +83,12 @@ export class CacheStreamStorage extends StreamStorage {
           value: JSON.stringify(state),
           ttl: slidingTtl(now, metadataSlidingExpiration, metadataAbsoluteExpiration, now),
         },
-        { key: indexKey, value: JSON.stringify(streams), ttl: this.longestLifetime() },
+        { key: indexKey, value: JSON.stringify(streams), ttl: longestLifetime(this.options) },
       ];
       try {
         await this.cache.setMany(entries);
       } catch (error) {
-        throw new SseEventPersistenceError(`The cache did not store stream ${printableId(address.streamId)}.`, { cause: error });
+        throw StorageErrors.openFailed('the cache', address.streamId, error);
       }
       return new CacheStreamAppender(address, state, this.cache, this.keys, this.options, this.logger);
     });
@@ -140,11 +137,9 @@ export class CacheStreamStorage extends StreamStorage {
       // The tombstone goes first: from here on no id of the session can be resumed, even if a
       // stream was missing from the index or a delete below fails.
       try {
-        await this.cache.setMany([{ key: tombstoneKey, value: '1', ttl: this.longestLifetime() }]);
+        await this.cache.setMany([{ key: tombstoneKey, value: '1', ttl: longestLifetime(this.options) }]);
       } catch (error) {
-        throw new SseStoreUnavailableError('Deleting the session was not acknowledged (it may be marked deleted already); delete it again.', {
-          cause: error,
-        });
+        throw StorageErrors.deleteNotAcknowledged(error);
       }
       const [index] = await this.readOrThrow([indexKey]);
       const streams = parseStored<string[]>(index) ?? [];
@@ -158,15 +153,7 @@ export class CacheStreamStorage extends StreamStorage {
         const prefix = this.keys.eventPrefix(address);
         for (let sequence = stored.f; sequence <= stored.l; sequence++) doomed.push(prefix + sequence);
       });
-      for (let start = 0; start < doomed.length; start += DELETE_BATCH_SIZE) {
-        try {
-          await this.cache.deleteMany(doomed.slice(start, start + DELETE_BATCH_SIZE));
-        } catch (error) {
-          throw new SseStoreUnavailableError(`Deleting the session's streams failed; the rest will expire.`, {
-            cause: error,
-          });
-        }
-      }
+      await deleteInBatches(doomed, (batch) => this.cache.deleteMany(batch));
       return streams.length;
     });
   }
@@ -184,16 +171,11 @@ export class CacheStreamStorage extends StreamStorage {
     return Date.now() - (record.a ?? record.w) > sliding / 2;
   }
 
-  /** How long any key of a session can live: the index and the tombstone must outlive them all. */
-  private longestLifetime(): number {
-    return Math.max(this.options.eventAbsoluteExpiration, this.options.metadataAbsoluteExpiration);
-  }
-
   private async readOrThrow(keys: string[]): Promise<unknown[]> {
     try {
       return await this.cache.getMany(keys);
     } catch (error) {
-      throw new SseStoreUnavailableError('The cache could not be read.', { cause: error });
+      throw StorageErrors.readFailed('the cache', error);
     }
   }
 }

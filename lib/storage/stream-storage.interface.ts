@@ -45,7 +45,8 @@ export interface StreamAppender {
    * Stores the events (already serialised) as the next sequences of the stream and resolves
    * with the first sequence assigned. All or nothing from the caller's point of view: on a
    * rejection no reader can have seen any of them. Rejects with `SseStreamClosedError` where the
-   * storage can tell that another writer completed the stream meanwhile.
+   * storage can tell that another writer completed the stream meanwhile (errors: see
+   * {@link StreamStorage}).
    */
   append(payloads: readonly string[]): Promise<number>;
   /** Persists a mode change or completion. */
@@ -64,6 +65,34 @@ export interface StreamAppender {
  * The storage layer under the store. The generic implementation runs on any cache-manager
  * cache; a backend-native one (for example Redis) can replace it without touching writers,
  * readers or the public API.
+ *
+ * **Error contract.** Every implementation rejects with these classes (built by `StorageErrors`
+ * in `storage-errors.ts`), whatever its backend; a contract test runs it on every storage path.
+ *
+ * | Failure                                         | openStream  | append      | update      | read        | deleteSession |
+ * | ----------------------------------------------- | ----------- | ----------- | ----------- | ----------- | ------------- |
+ * | backend unreachable, or call not sent in time   | Unavailable | Persistence | Persistence | Unavailable | Unavailable   |
+ * | call sent, no answer within `operationTimeout`  | Unavailable | Persistence | Persistence | Unavailable | Unavailable   |
+ * | backend answers reads, refuses writes (no room) | Unavailable | Persistence | Persistence | resolves    | Unavailable   |
+ * | session deleted                                 | Deleted     | Deleted ¹   | Deleted ¹   | `deleted`   | resolves      |
+ * | stream completed                                | Closed ²    | Closed ¹    | resolves    | resolves    | —             |
+ * | `maxStreamsPerSession` reached                  | Limit       | —           | —           | —           | —             |
+ * | a stored event unreadable                       | —           | —           | —           | ³           | —             |
+ *
+ * Unavailable: `SseStoreUnavailableError`, Persistence: `SseEventPersistenceError` (both HTTP 503),
+ * Deleted: `SseSessionDeletedError` (410), Closed: `SseStreamClosedError` (409), Limit:
+ * `SseLimitExceededError` (429).
+ *
+ * - A write (`append`, `update`) that fails in the backend rejects with `SseEventPersistenceError`;
+ *   its message says whether it was not sent, hence not stored, or may have been stored. Anything
+ *   else that fails in the backend (opening a stream included: it stores no event) rejects with
+ *   `SseStoreUnavailableError`. A key the backend refuses to work on (a Redis key of the wrong
+ *   type) fails like the backend.
+ * - ¹ Where the storage can tell: the native Redis path checks on every write; the generic path
+ *   only when it re-reads the stream's state (before the write after one that failed). The store
+ *   refuses the writes of its own writers of a deleted session or completed stream either way.
+ * - ² Unless `reopenCompleted`.
+ * - ³ Resolves with that event `undefined`, as one that is gone: never a backend error.
  */
 export abstract class StreamStorage {
   /**

@@ -1,6 +1,5 @@
 import type { Cache } from 'cache-manager';
-import { LuaScript } from '../../lib/storage/redis/lua-script';
-import * as scripts from '../../lib/storage/redis/redis-stream-scripts';
+import { REDIS_STREAM_SCRIPTS } from '../../lib/storage/redis/scripts';
 import { recordingCache } from './cache-inspection';
 
 /** What a round trip did to the stored data. */
@@ -59,11 +58,7 @@ const SCRIPT_KINDS: Record<string, TripKind> = {
   touch: 'write',
   delete: 'delete',
 };
-const SCRIPT_NAMES = new Map(
-  Object.values(scripts)
-    .filter((value): value is LuaScript => value instanceof LuaScript)
-    .map((script) => [script.sha, script.name]),
-);
+const SCRIPT_NAMES = new Map(REDIS_STREAM_SCRIPTS.map((script) => [script.sha, script.name]));
 
 /**
  * Wraps a cache on `@keyv/redis` so that the node-redis client the native storage finds behind it

@@ -1,7 +1,8 @@
 import { isPushable, storedChars } from '../../wakeup/appended-events';
-import type { LuaScript } from './lua-script';
 import type { RedisCommands } from './redis-commands';
 import type { RedisStreamKeySet } from './redis-stream-keys';
+import type { AppendEventsInput, AppendOutcome } from './scripts/append-events.script';
+import { type RedisScript, runRedisScript, unexpectedReply } from './scripts/redis-script';
 
 /*
  * Bounds of one script call; what does not fit goes in further calls, sent at the same time. Each
@@ -53,7 +54,7 @@ interface PendingAppend {
   append: StreamAppend;
   /** Characters of event JSON in the append: what bounds a call, and whether the events travel with the wake-up. */
   chars: number;
-  resolve(outcome: number): void;
+  resolve(outcome: AppendOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -74,13 +75,13 @@ export class RedisAppendBatcher {
 
   constructor(
     private readonly commands: RedisCommands,
-    private readonly script: LuaScript,
+    private readonly script: RedisScript<AppendEventsInput, AppendOutcome[]>,
     private readonly settings: AppendSettings,
   ) {}
 
-  /** Resolves with the first sequence given to the events, or `SESSION_DELETED` (see the scripts). */
-  append(append: StreamAppend): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+  /** Resolves with the append script's outcome for this stream; rejects when the call failed. */
+  append(append: StreamAppend): Promise<AppendOutcome> {
+    return new Promise<AppendOutcome>((resolve, reject) => {
       this.pending.push({ append, chars: storedChars(append.payloads), resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
@@ -123,35 +124,30 @@ export class RedisAppendBatcher {
 
   private async send(call: PendingAppend[]): Promise<void> {
     const { eventTtl, metadataTtl, maxEvents, wakeupMessage } = this.settings;
-    const keys: string[] = [];
-    const args = [String(Date.now()), String(eventTtl), String(metadataTtl), String(maxEvents), wakeupMessage];
-    for (const { append, chars } of call) {
-      keys.push(append.keys.tombstone, append.keys.metadata, append.keys.events);
-      args.push(
-        String(append.payloads.length),
-        append.restartTtls ? '1' : '0',
-        append.channel,
-        append.mode,
-        String(append.knownLast),
-        isPushable(chars) ? '1' : '0',
-        String(append.acknowledgedLast),
-      );
-      for (const payload of append.payloads) args.push(payload);
-    }
-    let outcomes: unknown[];
+    const streams = call.map(({ append, chars }) => ({
+      keys: append.keys,
+      args: {
+        restartTtls: append.restartTtls,
+        channel: append.channel,
+        mode: append.mode,
+        knownLast: append.knownLast,
+        pushEvents: isPushable(chars),
+        acknowledgedLast: append.acknowledgedLast,
+      },
+      events: append.payloads,
+    }));
+    let outcomes: AppendOutcome[];
     try {
-      const reply = await this.commands.runScript(this.script, keys, args);
-      if (!Array.isArray(reply) || reply.length !== call.length) throw new Error(`Unexpected reply to the ${this.script.name} script.`);
-      outcomes = reply;
+      outcomes = await runRedisScript(this.commands, this.script, {
+        args: { now: Date.now(), eventTtl, metadataTtl, maxEvents, message: wakeupMessage },
+        streams,
+      });
+      if (outcomes.length !== call.length) throw unexpectedReply(this.script.lua);
     } catch (error) {
       for (const pending of call) pending.reject(error);
       return;
     }
-    call.forEach((pending, index) => {
-      const outcome = outcomes[index];
-      if (typeof outcome === 'number') pending.resolve(outcome);
-      else pending.reject(new Error(String(outcome)));
-    });
+    call.forEach((pending, index) => pending.resolve(outcomes[index]));
   }
 }
 

@@ -1,32 +1,21 @@
-import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import { parseStored, type StoredEvent, toEventRecord } from '../stored-records';
 import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult } from '../stream-storage.interface';
+import type { ReadStreamResult } from './scripts/read-stream.script';
 
 /** A Redis Stream entry as Redis returns it: its id and its field/value list. */
 type StreamEntry = [id: string, fields: string[]];
 
-/** The read script's answer (see `READ_STREAM`). */
-type StateReply = ['deleted'] | ['missing'] | ['found', mode: string, completed: string, first: number, last: number];
-
 /**
- * Turns the read script's answer and the `XRANGE` page read with it into what readers expect:
+ * Turns the read script's decoded answer and the `XRANGE` page read with it into what readers expect:
  * the events `fromSequence` ... up to `count` or the last sequence, `undefined` for any that is
  * gone. An entry written at or before `expiredAt` counts as gone: it is past its absolute
  * lifetime, as its own key would be on the generic path (the stream key lives on while newer
  * events keep it alive).
  */
-export function toReadResult(stateReply: unknown, page: unknown, fromSequence: number, count: number, expiredAt: number): StreamReadResult {
-  const state = stateReply as StateReply;
-  if (!Array.isArray(state) || !Array.isArray(page)) throw new Error('Unexpected reply to a read.');
-  if (state[0] === 'deleted') return { status: 'deleted' };
-  if (state[0] === 'missing') return { status: 'missing' };
-  const [, mode, completed, first, last] = state;
-  const snapshot = {
-    mode: mode as SseEventStreamMode,
-    completed: completed === '1',
-    firstSequence: Number(first),
-    lastSequence: Number(last),
-  };
+export function toReadResult(state: ReadStreamResult, page: unknown, fromSequence: number, count: number, expiredAt: number): StreamReadResult {
+  if (!Array.isArray(page)) throw new Error('Unexpected reply to a read.');
+  if (state.status !== 'found') return state;
+  const { snapshot } = state;
   const length = Math.max(0, Math.min(snapshot.lastSequence, fromSequence + count - 1) - fromSequence + 1);
   const events: (StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined)[] = new Array(length).fill(undefined);
   for (const [id, fields] of page as StreamEntry[]) {

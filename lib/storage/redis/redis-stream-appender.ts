@@ -5,12 +5,16 @@ import { SseStreamClosedError } from '../../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
-import { MAX_TIMER_DELAY } from '../../sse-event-store-options';
+import { StorageErrors } from '../storage-errors';
+import { startKeepAlive } from '../stream-lifetimes';
 import type { StreamAppender } from '../stream-storage.interface';
 import type { RedisAppendBatcher } from './redis-append-batcher';
 import { type RedisCommands, wasNotSent } from './redis-commands';
 import type { RedisStreamKeySet } from './redis-stream-keys';
-import { SESSION_DELETED, STREAM_COMPLETED, TOUCH_STREAM, UPDATE_STREAM } from './redis-stream-scripts';
+import type { AppendOutcome } from './scripts/append-events.script';
+import { runRedisScript } from './scripts/redis-script';
+import { TOUCH_STREAM } from './scripts/touch-stream.script';
+import { UPDATE_STREAM, type UpdateStreamResult } from './scripts/update-stream.script';
 import { printableId } from '../../logging/printable-id';
 
 /** What the appenders of one storage share. */
@@ -60,10 +64,7 @@ export class RedisStreamAppender implements StreamAppender {
   ) {
     this.acknowledgedLast = lastSequence;
     this.publishesWakeups = context.wakeupMessage !== '';
-    const { metadataSlidingExpiration } = context.options;
-    // An open writer that writes nothing keeps its metadata alive.
-    this.touchTimer = setInterval(() => void this.touch(), Math.min(metadataSlidingExpiration / 2, MAX_TIMER_DELAY));
-    this.touchTimer.unref();
+    this.touchTimer = startKeepAlive(context.options, () => this.touch());
   }
 
   async append(payloads: readonly string[]): Promise<number> {
@@ -72,7 +73,7 @@ export class RedisStreamAppender implements StreamAppender {
     if (restartTtls) this.ttlsRestartedAt = now;
     let first: number;
     try {
-      first = await this.persist(() =>
+      const outcome = await this.persist(() =>
         this.context.batcher.append({
           keys: this.keys,
           channel: this.channel,
@@ -83,6 +84,7 @@ export class RedisStreamAppender implements StreamAppender {
           payloads,
         }),
       );
+      first = outcome.firstSequence;
     } catch (error) {
       if (restartTtls) this.ttlsRestartedAt = Number.NEGATIVE_INFINITY;
       // Unless the script never left this process, Redis may have stored the events without the
@@ -100,11 +102,16 @@ export class RedisStreamAppender implements StreamAppender {
   async update(change: { mode?: SseEventStreamMode; completed?: boolean }): Promise<void> {
     const mode = change.mode ?? this.mode;
     const { metadataTtl, wakeupMessage } = this.context;
-    const completed = change.completed === undefined ? '' : change.completed ? '1' : '0';
-    const args = [String(Date.now()), String(metadataTtl), mode, completed, String(this.lastSequence), this.channel, wakeupMessage];
-    await this.persist(() =>
-      this.context.commands.runScript(UPDATE_STREAM, [this.keys.tombstone, this.keys.metadata, this.keys.events], args),
-    );
+    const args = {
+      now: Date.now(),
+      metadataTtl,
+      mode,
+      completed: change.completed,
+      knownLast: this.lastSequence,
+      channel: this.channel,
+      message: wakeupMessage,
+    };
+    await this.persist(() => runRedisScript(this.context.commands, UPDATE_STREAM, { keys: this.keys, args }));
     this.mode = mode;
   }
 
@@ -112,27 +119,29 @@ export class RedisStreamAppender implements StreamAppender {
     clearInterval(this.touchTimer);
   }
 
-  /** Runs a write script; resolves with its numeric answer, which is never the deleted-session or completed-stream code. */
-  private async persist(write: () => Promise<unknown>): Promise<number> {
-    let outcome: unknown;
+  /** Runs a write script; resolves with its outcome when the write was stored, and rejects as the storage contract says otherwise. */
+  private async persist<Outcome extends AppendOutcome | UpdateStreamResult>(
+    write: () => Promise<Outcome>,
+  ): Promise<Extract<Outcome, { status: 'appended' | 'updated' }>> {
+    let outcome: Outcome;
     try {
       outcome = await write();
     } catch (error) {
-      const outcome = wasNotSent(error) ? 'it was not sent, so it was not stored' : 'it may or may not have been stored';
-      throw new SseEventPersistenceError(`Redis did not acknowledge the write to stream ${printableId(this.address.streamId)}; ${outcome}.`, {
-        cause: error,
-      });
+      const { streamId } = this.address;
+      if (wasNotSent(error)) throw StorageErrors.writeNotStored('Redis', streamId, error);
+      throw StorageErrors.writeOutcomeUnknown('Redis', streamId, error);
     }
-    if (outcome === SESSION_DELETED) throw new SseSessionDeletedError(this.address.sessionId);
-    if (outcome === STREAM_COMPLETED) throw new SseStreamClosedError(this.address.sessionId, this.address.streamId);
-    return Number(outcome);
+    if (outcome.status === 'session-deleted') throw new SseSessionDeletedError(this.address.sessionId);
+    if (outcome.status === 'stream-completed') throw new SseStreamClosedError(this.address.sessionId, this.address.streamId);
+    if (outcome.status === 'failed') throw StorageErrors.writeOutcomeUnknown('Redis', this.address.streamId, new Error(outcome.message));
+    return outcome as Extract<Outcome, { status: 'appended' | 'updated' }>;
   }
 
   private async touch(): Promise<void> {
     const { metadataSlidingExpiration, metadataAbsoluteExpiration } = this.context.options;
-    const args = [String(Date.now()), String(metadataSlidingExpiration), String(metadataAbsoluteExpiration)];
+    const args = { now: Date.now(), metadataSliding: metadataSlidingExpiration, metadataAbsolute: metadataAbsoluteExpiration };
     try {
-      await this.context.commands.runScript(TOUCH_STREAM, [this.keys.metadata], args);
+      await runRedisScript(this.context.commands, TOUCH_STREAM, { keys: { metadata: this.keys.metadata }, args });
     } catch (error) {
       this.context.logger.debug(`Keeping stream ${printableId(this.address.streamId)} alive failed: ${String(error)}`);
     }

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { SseLimitExceededError } from '../../errors/sse-limit-exceeded.error';
 import { SseSessionDeletedError } from '../../errors/sse-session-deleted.error';
-import { SseStoreUnavailableError } from '../../errors/sse-store-unavailable.error';
 import { SseStreamClosedError } from '../../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
 import type { WakeupPublication } from '../../wakeup/stream-wakeup.interface';
+import { StorageErrors } from '../storage-errors';
+import { deleteInBatches, longestLifetime } from '../stream-lifetimes';
 import { type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
 import type { RedisConnection } from './redis-command-client.interface';
 import { RedisAppendBatcher } from './redis-append-batcher';
@@ -14,20 +15,12 @@ import { RedisCommands } from './redis-commands';
 import { toReadResult } from './redis-read-reply';
 import { type RedisAppenderContext, RedisStreamAppender } from './redis-stream-appender';
 import { RedisStreamKeys } from './redis-stream-keys';
-import {
-  APPEND_EVENTS,
-  DELETE_SESSION,
-  OPEN_STREAM,
-  PRUNE_INDEX,
-  READ_STREAM,
-  SESSION_DELETED,
-  SESSION_FULL,
-  STREAM_COMPLETED,
-} from './redis-stream-scripts';
-import { printableId } from '../../logging/printable-id';
-
-/** Keys unlinked per command when a session is removed. */
-const DELETE_BATCH_SIZE = 1000;
+import { APPEND_EVENTS } from './scripts/append-events.script';
+import { DELETE_SESSION } from './scripts/delete-session.script';
+import { OPEN_STREAM, type OpenStreamResult } from './scripts/open-stream.script';
+import { PRUNE_INDEX } from './scripts/prune-index.script';
+import { READ_STREAM } from './scripts/read-stream.script';
+import { runRedisScript } from './scripts/redis-script';
 
 /**
  * The native storage path for a cache on Redis or Valkey (`@keyv/redis`, a single server or a
@@ -99,33 +92,40 @@ export class RedisStreamStorage extends StreamStorage {
   }
 
   async openStream(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<StreamAppender> {
-    let last: number;
+    let opened: OpenStreamResult;
     try {
-      last = await this.open(address, mode, reopenCompleted);
+      opened = await this.open(address, mode, reopenCompleted);
       // At the limit, streams whose metadata expired stop counting: drop them, then try once more.
-      if (last === SESSION_FULL && (await this.pruneIndex(address.sessionId)) < this.options.maxStreamsPerSession) {
-        last = await this.open(address, mode, reopenCompleted);
+      if (opened.status === 'session-full' && (await this.pruneIndex(address.sessionId)) < this.options.maxStreamsPerSession) {
+        opened = await this.open(address, mode, reopenCompleted);
       }
     } catch (error) {
-      throw new SseStoreUnavailableError(`Stream ${printableId(address.streamId)} could not be opened in Redis.`, { cause: error });
+      throw StorageErrors.openFailed('Redis', address.streamId, error);
     }
-    if (last === SESSION_DELETED) throw new SseSessionDeletedError(address.sessionId);
-    if (last === STREAM_COMPLETED) throw new SseStreamClosedError(address.sessionId, address.streamId);
-    if (last === SESSION_FULL) {
+    if (opened.status === 'session-deleted') throw new SseSessionDeletedError(address.sessionId);
+    if (opened.status === 'stream-completed') throw new SseStreamClosedError(address.sessionId, address.streamId);
+    if (opened.status === 'session-full') {
       throw SseLimitExceededError.streamsPerSession(address.sessionId, address.streamId, this.options.maxStreamsPerSession);
     }
     const channel = this.publication?.channel(address) ?? '';
-    return new RedisStreamAppender(address, this.keys.stream(address), channel, mode, last, this.appenderContext);
+    return new RedisStreamAppender(address, this.keys.stream(address), channel, mode, opened.lastSequence, this.appenderContext);
   }
 
   async read(address: SseStreamAddress, fromSequence: number, count: number): Promise<StreamReadResult> {
     const keys = this.keys.stream(address);
     const now = Date.now();
     const { eventSlidingExpiration, eventAbsoluteExpiration, metadataSlidingExpiration, metadataAbsoluteExpiration } = this.options;
-    const args = [now, eventSlidingExpiration, eventAbsoluteExpiration, metadataSlidingExpiration, metadataAbsoluteExpiration];
+    const args = {
+      now,
+      eventSliding: eventSlidingExpiration,
+      eventAbsolute: eventAbsoluteExpiration,
+      metadataSliding: metadataSlidingExpiration,
+      metadataAbsolute: metadataAbsoluteExpiration,
+    };
     // Both commands go out in the same socket write; Redis runs a connection's commands in order,
     // and the reply is cut at the last sequence the state reports.
-    const state = this.commands.runScript(READ_STREAM, [keys.tombstone, keys.metadata, keys.events], args.map(String));
+    const call = READ_STREAM.encode({ keys, args });
+    const state = this.commands.runScript(READ_STREAM.lua, call.keys, call.args);
     const page =
       count > 0
         ? this.commands.run(keys.events, ['XRANGE', keys.events, String(fromSequence), String(fromSequence + count - 1), 'COUNT', String(count)])
@@ -134,66 +134,52 @@ export class RedisStreamStorage extends StreamStorage {
     try {
       replies = await Promise.all([state, page]);
     } catch (error) {
-      throw new SseStoreUnavailableError('Redis could not be read.', { cause: error });
+      throw StorageErrors.readFailed('Redis', error);
     }
-    return toReadResult(replies[0], replies[1], fromSequence, count, now - eventAbsoluteExpiration);
+    return toReadResult(READ_STREAM.decode(replies[0]), replies[1], fromSequence, count, now - eventAbsoluteExpiration);
   }
 
   async deleteSession(sessionId: string): Promise<number> {
     const index = this.keys.index(sessionId);
     let members: string[];
     try {
-      const reply = await this.commands.runScript(DELETE_SESSION, [this.keys.tombstone(sessionId), index], [String(this.longestLifetime())]);
-      if (!Array.isArray(reply)) throw new Error('Unexpected reply to the delete script.');
-      members = reply as string[];
-    } catch (error) {
-      throw new SseStoreUnavailableError('Deleting the session was not acknowledged (it may be marked deleted already); delete it again.', {
-        cause: error,
+      members = await runRedisScript(this.commands, DELETE_SESSION, {
+        keys: { tombstone: this.keys.tombstone(sessionId), index },
+        args: { tombstoneTtl: longestLifetime(this.options) },
       });
+    } catch (error) {
+      throw StorageErrors.deleteNotAcknowledged(error);
     }
     // From here on no id of the session can be resumed; the keys go in a few commands (one slot).
     const doomed = [index, ...members.flatMap((member) => this.keys.streamKeysOf(sessionId, member))];
-    for (let start = 0; start < doomed.length; start += DELETE_BATCH_SIZE) {
-      const batch = doomed.slice(start, start + DELETE_BATCH_SIZE);
-      try {
-        await this.commands.run(batch[0], ['UNLINK', ...batch]);
-      } catch (error) {
-        throw new SseStoreUnavailableError(`Deleting the session's streams failed; the rest will expire.`, { cause: error });
-      }
-    }
+    await deleteInBatches(doomed, (batch) => this.commands.run(batch[0], ['UNLINK', ...batch]));
     return members.length;
   }
 
-  /** Runs the open script: the stream's last sequence, or {@link SESSION_DELETED} or {@link SESSION_FULL}. */
-  private async open(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<number> {
-    const keys = this.keys.stream(address);
-    const args = [
-      this.keys.indexMember(address.streamId),
+  /** Runs the open script. */
+  private open(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<OpenStreamResult> {
+    const keys = { ...this.keys.stream(address), index: this.keys.index(address.sessionId) };
+    const args = {
+      member: this.keys.indexMember(address.streamId),
       mode,
-      String(Date.now()),
-      String(this.longestLifetime()),
-      String(this.metadataTtl()),
-      String(this.options.maxStreamsPerSession),
-      reopenCompleted ? '1' : '0',
-    ];
-    const indexKey = this.keys.index(address.sessionId);
-    return Number(await this.commands.runScript(OPEN_STREAM, [keys.tombstone, indexKey, keys.metadata, keys.events], args));
+      now: Date.now(),
+      indexTtl: longestLifetime(this.options),
+      metadataTtl: this.metadataTtl(),
+      maxStreams: this.options.maxStreamsPerSession,
+      reopenCompleted,
+    };
+    return runRedisScript(this.commands, OPEN_STREAM, { keys, args });
   }
 
   /** Drops the streams whose metadata is gone from the session's index; resolves with how many it still holds. */
   private async pruneIndex(sessionId: string): Promise<number> {
     const index = this.keys.index(sessionId);
     const members = (await this.commands.run(index, ['SMEMBERS', index])) as string[];
-    const metadataKeys = members.map((member) => this.keys.streamKeysOf(sessionId, member)[0]);
-    return Number(await this.commands.runScript(PRUNE_INDEX, [index, ...metadataKeys], members));
+    const withMetadata = members.map((member) => ({ member, metadata: this.keys.streamKeysOf(sessionId, member)[0] }));
+    return runRedisScript(this.commands, PRUNE_INDEX, { index, members: withMetadata });
   }
 
   private metadataTtl(): number {
     return Math.min(this.options.metadataSlidingExpiration, this.options.metadataAbsoluteExpiration);
-  }
-
-  /** How long any key of a session can live: the index and the tombstone must outlive them all. */
-  private longestLifetime(): number {
-    return Math.max(this.options.eventAbsoluteExpiration, this.options.metadataAbsoluteExpiration);
   }
 }

@@ -1,0 +1,186 @@
+import { luaScript, type RedisScript, unexpectedReply } from './redis-script';
+import { ScriptReplyCode } from './lua-prelude';
+import { type LayoutInput, ScriptLayout } from './script-layout';
+
+/** The ARGV every append call starts with. */
+export const APPEND_CALL_LAYOUT = new ScriptLayout(
+  [],
+  [
+    'now',
+    'eventTtl',
+    'metadataTtl',
+    // The retention cap: a stream keeps its newest this many events.
+    'maxEvents',
+    // The wake-up message ('' publishes none).
+    'message',
+  ],
+);
+
+/**
+ * The KEYS and ARGV of each stream in an append call, in the call's order; each stream's ARGV is
+ * followed by its `count` events.
+ */
+export const APPEND_STREAM_LAYOUT = new ScriptLayout(
+  ['tombstone', 'metadata', 'events'],
+  [
+    'count',
+    'restartTtls',
+    // The stream's wake-up channel.
+    'channel',
+    'mode',
+    // The last sequence its writer was or may have been given.
+    'knownLast',
+    // Publish the events with the wake-up.
+    'pushEvents',
+    // The last sequence its writer was given and acknowledged.
+    'acknowledgedLast',
+  ],
+);
+
+type StreamInput = LayoutInput<typeof APPEND_STREAM_LAYOUT>;
+
+/** One stream's part of an append call. */
+export interface AppendStreamInput {
+  keys: StreamInput['keys'];
+  /** All but the event count, which is the number of `events`. */
+  args: Omit<StreamInput['args'], 'count'>;
+  /** The stored event JSON, in order. */
+  events: readonly string[];
+}
+
+/** What the append script is called with. */
+export interface AppendEventsInput {
+  args: LayoutInput<typeof APPEND_CALL_LAYOUT>['args'];
+  streams: readonly AppendStreamInput[];
+}
+
+/** What the append script answers for one stream. */
+export type AppendOutcome =
+  | { status: 'appended'; firstSequence: number }
+  | { status: 'session-deleted' }
+  | { status: 'stream-completed' }
+  /** The stream's append failed inside Redis (a key of the wrong type, say); the others in the call are unaffected. */
+  | { status: 'failed'; message: string };
+
+const KEYS_PER_STREAM = APPEND_STREAM_LAYOUT.keys.length;
+/** A stream's events follow its arguments. */
+const EVENTS_AFTER = APPEND_STREAM_LAYOUT.args.length;
+
+const lua = luaScript(
+  'append',
+  `${APPEND_CALL_LAYOUT.luaBindings()}
+
+local function append(tombstone, metadata, events, count, restart_ttls, channel, mode, known_last, push, acked_last, offset)
+  if redis.call('HGET', metadata, 'c') == '1' then return STREAM_COMPLETED end
+  -- The sequence is taken first: should anything below fail, no later append reuses it.
+  local last = redis.call('HINCRBY', metadata, 'l', count)
+  if last == count and redis.call('HEXISTS', metadata, 'm') == 0 then
+    -- HINCRBY found no metadata and made a stub: the session was deleted (its keys go after its
+    -- tombstone is set), or the metadata expired or was evicted while the writer was open.
+    redis.call('DEL', metadata)
+    if redis.call('EXISTS', tombstone) == 1 then return SESSION_DELETED end
+    -- Restored from the events still there; the sequences this writer was given beyond them are
+    -- marked below, lost or skipped, like any it knows of that Redis lacks.
+    last = restore_metadata(metadata, events, mode, 0, now) + count
+    redis.call('HSET', metadata, 'l', last)
+    restart_ttls = true
+  end
+  known_last, acked_last = tonumber(known_last), tonumber(acked_last)
+  if last - count < known_last then
+    -- The sequence is behind what this writer was (or may have been) given. Continue after it, so
+    -- no id is given twice. Acknowledged appends that are gone (a failover to a replica that had
+    -- not received them) are marked lost, so readers that reach them are told. The sequences of
+    -- appends that were never acknowledged (their answer did not come) are marked skipped:
+    -- readers pass over them, as no acknowledged event was ever there.
+    for sequence = math.max(last - count + 1, known_last - max_events + 1), known_last do
+      local mark = sequence <= acked_last and 'lost' or 'skip'
+      redis.call('XADD', events, 'MAXLEN', max_events, string.format('%d-%s', sequence, now), mark, '1')
+    end
+    last = known_last + count
+    redis.call('HSET', metadata, 'l', last)
+    restart_ttls = true
+  end
+  local first = last - count + 1
+  for i = 0, count - 1 do
+    local id = string.format('%d-%s', first + i, now)
+    if not redis.call('XADD', events, 'NOMKSTREAM', 'MAXLEN', max_events, id, 'e', ARGV[offset + i]) then
+      -- The events key is gone (expired or evicted): XADD makes a new one, without a TTL yet.
+      -- The events before are marked lost first: a reader from the start is told, instead of
+      -- silently starting here.
+      if first + i > 1 then redis.call('XADD', events, 'MAXLEN', max_events, string.format('%d-%s', first + i - 1, now), 'lost', '1') end
+      redis.call('XADD', events, 'MAXLEN', max_events, id, 'e', ARGV[offset + i])
+      restart_ttls = true
+    end
+  end
+  if restart_ttls then
+    redis.call('HSET', metadata, 't', now)
+    redis.call('PEXPIRE', events, event_ttl)
+    redis.call('PEXPIRE', metadata, metadata_ttl)
+  end
+  if push then
+    redis.call('PUBLISH', channel, message .. '\\n' .. string.format('%d', first) .. '\\n' .. table.concat(ARGV, '\\n', offset, offset + count - 1))
+  elseif message ~= '' then
+    redis.call('PUBLISH', channel, message)
+  end
+  return first
+end
+
+-- Where the current stream's KEYS and ARGV start.
+local results, stream_keys, stream_args = {}, 1, ${APPEND_CALL_LAYOUT.args.length + 1}
+for stream = 1, #KEYS / ${KEYS_PER_STREAM} do
+  ${APPEND_STREAM_LAYOUT.luaBindings('stream_keys', 'stream_args').replace(/\n/g, '\n  ')}
+  count = tonumber(count)
+  local ok, result = pcall(append, tombstone_key, metadata_key, events_key, count, restart_ttls == '1', channel, mode, known_last,
+    message ~= '' and push_events == '1', acknowledged_last, stream_args + ${EVENTS_AFTER})
+  if ok then
+    results[stream] = result
+  else
+    -- One stream's failure (a key of the wrong type, say) must not fail the others in the call.
+    results[stream] = type(result) == 'table' and result.err or tostring(result)
+  end
+  stream_keys = stream_keys + ${KEYS_PER_STREAM}
+  stream_args = stream_args + ${EVENTS_AFTER} + count
+end
+return results
+`,
+);
+
+/**
+ * Appends events to one or more streams (of any sessions on a single server; of one hash slot on
+ * a cluster). For each stream, all or nothing: the events get its next sequences, the retention
+ * cap trims the oldest, the wake-up is published, and the TTLs restart when the writer asks.
+ * Commands per stream are what a write costs Redis, so it keeps to three in the usual case
+ * (HINCRBY, XADD, PUBLISH): the TTLs restart only when the writer asks (a tenth of the shorter
+ * TTL after it last did), and the rarer cases (a missing key, a deleted session) are detected from
+ * what those commands answer.
+ *
+ * The session tombstone is looked at only when the metadata is missing: deleting a session sets
+ * the tombstone and then removes the keys, so an append that lands in between is removed with
+ * them, and any later one finds no metadata and then the tombstone.
+ *
+ * The wake-up is the message given, followed by the first sequence and the events, one per line,
+ * when the writer asks for them to travel with it (the format of `wakeup-message.ts`).
+ *
+ * Answers per stream, in order: its first new sequence, or why it was refused (a completion is
+ * final for the writers that were open then, in every process).
+ */
+export const APPEND_EVENTS: RedisScript<AppendEventsInput, AppendOutcome[]> = {
+  lua,
+  encode({ args, streams }) {
+    const call = APPEND_CALL_LAYOUT.encode({}, args);
+    for (const stream of streams) {
+      APPEND_STREAM_LAYOUT.encodeInto(call, stream.keys, { count: stream.events.length, ...stream.args });
+      for (const event of stream.events) call.args.push(event);
+    }
+    return call;
+  },
+  decode(reply) {
+    if (!Array.isArray(reply)) throw unexpectedReply(lua);
+    return reply.map((outcome): AppendOutcome => {
+      if (typeof outcome !== 'number') return { status: 'failed', message: String(outcome) };
+      if (outcome === ScriptReplyCode.sessionDeleted) return { status: 'session-deleted' };
+      if (outcome === ScriptReplyCode.streamCompleted) return { status: 'stream-completed' };
+      return { status: 'appended', firstSequence: outcome };
+    });
+  },
+};
