@@ -1,5 +1,5 @@
 import type { Cache } from 'cache-manager';
-import type { RedisPubSubClient } from '../wakeup/redis-pub-sub-client.interface';
+import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 
 /**
  * Options of {@link SseEventStoreModule}. All durations are in milliseconds.

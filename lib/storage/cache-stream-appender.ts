@@ -7,7 +7,7 @@ import type { ResolvedSseEventStoreOptions } from '../interfaces/sse-event-store
 import { MAX_TIMER_DELAY } from '../sse-event-store-options';
 import type { CacheKeys } from './cache-keys';
 import type { CacheEntry, CheckedCache } from './checked-cache';
-import { parseStored, slidingTtl, type StoredMetadata } from './stored-records';
+import { parseStored, slidingTtl, type StoredMetadata } from '../encoding/stored-records';
 import type { StreamAppender } from './stream-storage.interface';
 import { printableId } from '../logging/printable-id';
 

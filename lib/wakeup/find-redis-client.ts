@@ -1,5 +1,5 @@
 import type { Cache } from 'cache-manager';
-import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
+import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 
 /** The node-redis client behind the cache's Keyv Redis store (`@keyv/redis`), if it has one. */
 export function findRedisClient(cache: Cache): RedisPubSubClient | undefined {

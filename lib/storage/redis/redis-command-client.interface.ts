@@ -23,6 +23,7 @@ export interface RedisClusterCommandClient {
   getSlotMaster(slot: number): unknown;
   /** node-redis reports a node connection's failures (a reconnect refused, say) as `node-error`. */
   on?(event: 'node-error', listener: () => void): unknown;
+  off?(event: 'node-error', listener: () => void): unknown;
   /** The masters node-redis routes to, with their connections once made. */
   readonly masters?: readonly { client?: { readonly isReady?: boolean } }[];
   /**

@@ -36,12 +36,19 @@ export class RedisCommands {
   /** The slot map refresh under way, if any: one at a time, whatever fails meanwhile. */
   private refreshing?: Promise<void>;
 
+  private readonly onNodeError = (): void => this.refreshSlotMap();
+
   constructor(
     private readonly connection: RedisConnection,
     private readonly timeoutMs: number,
   ) {
     // A node that went away fails its reconnects until the slot map no longer lists it.
-    if (connection.isCluster) (connection.client as RedisClusterCommandClient).on?.('node-error', () => this.refreshSlotMap());
+    if (connection.isCluster) (connection.client as RedisClusterCommandClient).on?.('node-error', this.onNodeError);
+  }
+
+  /** Removes the listener added to the application's client. */
+  close(): void {
+    if (this.connection.isCluster) (this.connection.client as RedisClusterCommandClient).off?.('node-error', this.onNodeError);
   }
 
   /** True when every command must keep to one hash slot (a cluster). */

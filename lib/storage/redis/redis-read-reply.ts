@@ -1,5 +1,5 @@
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
-import { parseStored, type StoredEvent, toEventRecord } from '../stored-records';
+import { parseStored, type StoredEvent, toEventRecord } from '../../encoding/stored-records';
 import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult } from '../stream-storage.interface';
 
 /** A Redis Stream entry as Redis returns it: its id and its field/value list. */

@@ -38,7 +38,6 @@ export interface RedisAppenderContext {
  * {@link RedisAppendBatcher}, so appends of many streams share a script call.
  */
 export class RedisStreamAppender implements StreamAppender {
-  readonly publishesWakeups: boolean;
   private readonly touchTimer: NodeJS.Timeout;
   /** The last sequence of an append that was acknowledged (stored, and its answer received). */
   private acknowledgedLast: number;
@@ -59,7 +58,6 @@ export class RedisStreamAppender implements StreamAppender {
     private readonly context: RedisAppenderContext,
   ) {
     this.acknowledgedLast = lastSequence;
-    this.publishesWakeups = context.wakeupMessage !== '';
     const { metadataSlidingExpiration } = context.options;
     // An open writer that writes nothing keeps its metadata alive.
     this.touchTimer = setInterval(() => void this.touch(), Math.min(metadataSlidingExpiration / 2, MAX_TIMER_DELAY));

@@ -1,3 +1,4 @@
+import { WAKEUP_SEPARATOR_LUA } from '../../encoding/wakeup-message';
 import { LuaScript } from './lua-script';
 
 /*
@@ -122,7 +123,8 @@ return tonumber(last)
  * them, and any later one finds no metadata and then the tombstone.
  *
  * The wake-up is the message given, followed by the first sequence and the events, one per line,
- * when the writer asks for them to travel with it (the format of `wakeup-message.ts`).
+ * when the writer asks for them to travel with it: the format of `encoding/wakeup-message.ts`,
+ * whose separator is interpolated into the script below.
  *
  * KEYS: per stream: tombstone, metadata, events.
  * ARGV: now, event TTL, metadata TTL, retention cap, wake-up message ('' for none), then per
@@ -186,7 +188,7 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
     redis.call('PEXPIRE', metadata, metadata_ttl)
   end
   if push then
-    redis.call('PUBLISH', channel, message .. '\\n' .. string.format('%d', first) .. '\\n' .. table.concat(ARGV, '\\n', offset, offset + count - 1))
+    redis.call('PUBLISH', channel, message .. ${WAKEUP_SEPARATOR_LUA} .. string.format('%d', first) .. ${WAKEUP_SEPARATOR_LUA} .. table.concat(ARGV, ${WAKEUP_SEPARATOR_LUA}, offset, offset + count - 1))
   elseif message ~= '' then
     redis.call('PUBLISH', channel, message)
   end

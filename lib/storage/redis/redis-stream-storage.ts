@@ -6,7 +6,6 @@ import { SseStreamClosedError } from '../../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
-import type { WakeupPublication } from '../../wakeup/stream-wakeup.interface';
 import { type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
 import type { RedisConnection } from './redis-command-client.interface';
 import { RedisAppendBatcher } from './redis-append-batcher';
@@ -25,6 +24,16 @@ import {
   STREAM_COMPLETED,
 } from './redis-stream-scripts';
 import { printableId } from '../../logging/printable-id';
+
+/**
+ * Where the scripts publish the readers' wake-ups, when the wake-ups travel through the same
+ * Redis server: each stream's channel, and the message that starts every wake-up (the wake-ups'
+ * format builds on it, see `encoding/wakeup-message.ts`).
+ */
+export interface ScriptWakeupPublication {
+  channel(address: SseStreamAddress): string;
+  readonly message: string;
+}
 
 /** Keys unlinked per command when a session is removed. */
 const DELETE_BATCH_SIZE = 1000;
@@ -63,7 +72,6 @@ const DELETE_BATCH_SIZE = 1000;
  *   ever given twice.
  */
 export class RedisStreamStorage extends StreamStorage {
-  readonly isProcessLocal = false;
   private readonly logger = new Logger('SseEventStore');
   private readonly commands: RedisCommands;
   private readonly keys: RedisStreamKeys;
@@ -73,7 +81,7 @@ export class RedisStreamStorage extends StreamStorage {
     connection: RedisConnection,
     private readonly options: ResolvedSseEventStoreOptions,
     /** How to publish the readers' wake-ups from the scripts; without it the writers publish them. */
-    private readonly publication?: WakeupPublication,
+    private readonly publication?: ScriptWakeupPublication,
   ) {
     super();
     this.commands = new RedisCommands(connection, options.operationTimeout);
@@ -162,6 +170,10 @@ export class RedisStreamStorage extends StreamStorage {
       }
     }
     return members.length;
+  }
+
+  async close(): Promise<void> {
+    this.commands.close();
   }
 
   /** Runs the open script: the stream's last sequence, or {@link SESSION_DELETED} or {@link SESSION_FULL}. */
