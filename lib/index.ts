@@ -15,6 +15,7 @@ export type {
 } from './interfaces/sse-event.interface';
 export type { SseEventStorage, SseEventStoreModuleOptions } from './interfaces/sse-event-store-options.interface';
 export type { RedisPubSubClient } from './redis/redis-pub-sub-client.interface';
+export type { IovalkeyClient } from './redis/iovalkey-pub-sub-client';
 export { DEFAULT_SSE_EVENT_STORE_OPTIONS } from './sse-event-store.constants';
 export * from './errors';
 export { SseStreamPublisher } from './publisher/sse-stream-publisher';

@@ -2,11 +2,10 @@ import type { Cache } from 'cache-manager';
 import { DefaultSseEventStore } from '../default-sse-event-store';
 import { SseEventStoreConfigurationError } from '../errors/sse-event-store-configuration.error';
 import type { ResolvedSseEventStoreOptions, SseEventStoreModuleOptions } from '../interfaces/sse-event-store-options.interface';
+import { findRedisConnection, findRedisPubSub, redisPubSubOf } from '../redis/find-redis-connection';
 import { CacheStreamStorage } from '../storage/cache-stream-storage';
-import { findRedisConnection } from '../storage/redis/find-redis-connection';
 import { RedisStreamStorage, type ScriptWakeupPublication } from '../storage/redis/redis-stream-storage';
 import type { StreamStorage } from '../storage/stream-storage.interface';
-import { findRedisClient } from '../wakeup/find-redis-client';
 import { LocalStreamWakeup } from '../wakeup/local-stream-wakeup';
 import { RedisStreamWakeup } from '../wakeup/redis-stream-wakeup';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
@@ -31,20 +30,21 @@ export function assembleSseEventStore(
   moduleOptions: Pick<SseEventStoreModuleOptions, 'redis'>,
   options: ResolvedSseEventStoreOptions,
 ): AssembledSseEventStore {
-  const pubSubClient = moduleOptions.redis === false ? undefined : (moduleOptions.redis ?? findRedisClient(cache));
-  const redisWakeup = pubSubClient ? new RedisStreamWakeup(pubSubClient, new WakeupChannels(options.keyPrefix)) : undefined;
+  const found = findRedisConnection(cache);
+  const pubSub = moduleOptions.redis === false ? undefined : moduleOptions.redis ? redisPubSubOf(moduleOptions.redis) : findRedisPubSub(cache, found);
+  const redisWakeup = pubSub ? new RedisStreamWakeup(pubSub.pubSub, new WakeupChannels(options.keyPrefix)) : undefined;
   const wakeup: StreamWakeup = redisWakeup ?? new LocalStreamWakeup();
 
-  const connection = options.storage === 'generic' ? undefined : findRedisConnection(cache);
+  const connection = options.storage === 'generic' ? undefined : found;
   if (!connection && options.storage === 'redis') {
     throw new SseEventStoreConfigurationError(
-      `SseEventStoreModule option storage: 'redis' needs a cache on Redis or Valkey through @keyv/redis (a single server or a cluster).`,
+      `SseEventStoreModule option storage: 'redis' needs a cache on Redis or Valkey through @keyv/redis or @keyv/valkey (a single server or a cluster).`,
     );
   }
   // Native writes publish the readers' wake-ups in their own scripts when the wake-ups travel
   // through the very client they write on (the same server, so the same channels reach everyone).
   const publication: ScriptWakeupPublication | undefined =
-    connection && redisWakeup && (pubSubClient as object) === connection.client ? redisWakeup.publicationTarget : undefined;
+    connection && redisWakeup && pubSub?.client === connection.client ? redisWakeup.publicationTarget : undefined;
   const storage: StreamStorage = connection ? new RedisStreamStorage(connection, options, publication) : new CacheStreamStorage(cache, options);
 
   const store = new DefaultSseEventStore(storage, wakeup, options, {

@@ -1,4 +1,5 @@
 import type { Cache } from 'cache-manager';
+import type { IovalkeyClient } from '../redis/iovalkey-pub-sub-client';
 import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 
 /**
@@ -19,10 +20,11 @@ export interface SseEventStoreModuleOptions {
   cache?: Cache;
   /**
    * Redis client for waking readers in other instances through pub/sub (a subscriber connection
-   * is duplicated from it). Default: the client behind the cache's `@keyv/redis` store, if any.
-   * `false` turns pub/sub off: readers in other instances then poll every `pollingInterval`.
+   * is duplicated from it): a node-redis client, or an iovalkey (or ioredis) client. Default: the
+   * client behind the cache's `@keyv/redis` or `@keyv/valkey` store, if any. `false` turns pub/sub
+   * off: readers in other instances then poll every `pollingInterval`.
    */
-  redis?: RedisPubSubClient | false;
+  redis?: RedisPubSubClient | IovalkeyClient | false;
   /** First part of every cache key; the storage format version follows it. Default `'sse'` (keys `sse:v1:...`). */
   keyPrefix?: string;
   /** An event expires this long after it was last written or read. Default 30 minutes. */

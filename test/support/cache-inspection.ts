@@ -1,12 +1,18 @@
 import type { RedisClientType } from '@keyv/redis';
 import type { Cache } from 'cache-manager';
 import type { Keyv } from 'keyv';
+import { inspectionClientOf } from './caches';
 
 /** The tests create single-node clients only (no cluster, no sentinel). */
 type RedisClient = RedisClientType;
 
-/** The Redis client behind a cache's first store, or `undefined` for a cache that is not on `@keyv/redis`. */
+/**
+ * The Redis client behind a cache's first store (for a cache on `@keyv/valkey`, a node-redis client
+ * on the same server), or `undefined` for a cache that is not on Redis.
+ */
 export function redisClientOf(cache: Cache): RedisClient | undefined {
+  const inspection = inspectionClientOf(cache);
+  if (inspection) return inspection;
   const store = (cache.stores[0] as Keyv | undefined)?.store as { client?: RedisClient } | undefined;
   return store && !(store instanceof Map) && store.client ? store.client : undefined;
 }

@@ -66,8 +66,9 @@ const SCRIPT_NAMES = new Map(
 );
 
 /**
- * Wraps a cache on `@keyv/redis` so that the node-redis client the native storage finds behind it
- * (`cache.stores[i].store.client`) records every command sent through `sendCommand`: each is a
+ * Wraps a cache on `@keyv/redis` (or `@keyv/valkey`) so that the node-redis client the native
+ * storage finds behind it (`cache.stores[i].store.client`; iovalkey's `store.redis`) records every
+ * command sent through `sendCommand` (iovalkey's `call`): each is a
  * round trip of the native path, except the `XRANGE` a read sends right behind its script, in the
  * same socket write (node-redis writes what was issued before its next `setImmediate` at once),
  * which belongs to that read's round trip. The wake-ups' pub/sub goes through the client's own
@@ -117,11 +118,31 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
     }
     return wrapped;
   };
+  const iovalkeyClients = new WeakMap<object, object>();
+  /** iovalkey's client (`@keyv/valkey`): the native storage sends its commands through `call(command, ...args)`. */
+  const wrapIovalkeyClient = (client: object): object => {
+    let wrapped = iovalkeyClients.get(client);
+    if (!wrapped) {
+      wrapped = new Proxy(client, {
+        get(target, property) {
+          const value = Reflect.get(target, property) as unknown;
+          if (property !== 'call' || typeof value !== 'function') return value;
+          return (...args: string[]) => {
+            record(args);
+            return (value as (...callArgs: string[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      iovalkeyClients.set(client, wrapped);
+    }
+    return wrapped;
+  };
   const wrapStore = (store: object): object =>
     new Proxy(store, {
       get(target, property) {
         const value = Reflect.get(target, property) as unknown;
         if (property === 'client' && typeof value === 'object' && value !== null) return wrapClient(value);
+        if (property === 'redis' && typeof value === 'object' && value !== null) return wrapIovalkeyClient(value);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });

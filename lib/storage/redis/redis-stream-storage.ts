@@ -7,7 +7,7 @@ import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
 import { type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
-import type { RedisConnection } from './redis-command-client.interface';
+import type { RedisConnection } from '../../redis/redis-connection';
 import { RedisAppendBatcher } from './redis-append-batcher';
 import { RedisCommands } from './redis-commands';
 import { toReadResult } from './redis-read-reply';
