@@ -17,6 +17,24 @@ export function redisClientOf(cache: Cache): RedisClient | undefined {
   return store && !(store instanceof Map) && store.client ? store.client : undefined;
 }
 
+/** A connection that runs commands in order with the store's own commands. */
+export interface StoreConnection {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/**
+ * The very connection the store sends its commands on (Redis runs a connection's commands in
+ * order): the node-redis client behind `@keyv/redis`, or iovalkey's behind `@keyv/valkey`.
+ */
+export function storeConnectionOf(cache: Cache): StoreConnection | undefined {
+  const store = (cache.stores[0] as Keyv | undefined)?.store as { client?: RedisClient; redis?: { call(...args: string[]): Promise<unknown> } };
+  if (store?.redis) {
+    const iovalkey = store.redis;
+    return { sendCommand: (args) => iovalkey.call(...args) };
+  }
+  return store?.client;
+}
+
 /**
  * Every live key that starts with `prefix`, as the store under the cache holds it: SCAN on
  * Redis, the entries of the Map on the in-memory store (skipping entries Keyv has let expire).

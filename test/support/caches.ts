@@ -1,5 +1,6 @@
 import KeyvRedis, { createClient, createKeyv, type RedisClientType } from '@keyv/redis';
-import { createKeyv as createValkeyKeyv } from '@keyv/valkey';
+import KeyvValkey from '@keyv/valkey';
+import { Keyv } from 'keyv';
 import { type Cache, createCache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 
@@ -57,10 +58,14 @@ export async function createTestCache(backend: CacheBackend, url = REDIS_URL): P
 }
 
 async function createValkeyTestCache(url: string): Promise<TestCache> {
-  const keyv = createValkeyKeyv(url, { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, lazyConnect: true });
+  // Without a Keyv namespace or key prefix, as `@keyv/redis`'s createKeyv sets it up: the generic
+  // path's keys are then the same on both clients (`@keyv/valkey` prefixes them unless it keeps
+  // their names in a set, which is its default).
+  const store = new KeyvValkey(url, { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, lazyConnect: true });
+  const keyv = new Keyv({ store, namespace: undefined, useKeyPrefix: false });
   const cache = createCache({ stores: [keyv] });
   // Fails fast when Redis is not there: the Redis suites are required, never skipped.
-  await (keyv.store as { redis: { connect(): Promise<void> } }).redis.connect();
+  await (store.redis as { connect(): Promise<void> }).connect();
   const inspection = createClient({ url, socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS } });
   await inspection.connect();
   inspectionClients.set(cache, inspection as unknown as RedisClientType);
