@@ -67,6 +67,8 @@ async function createValkeyTestCache(url: string): Promise<TestCache> {
   // Fails fast when Redis is not there: the Redis suites are required, never skipped.
   await (store.redis as { connect(): Promise<void> }).connect();
   const inspection = createClient({ url, socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS } });
+  // Its failures reach the test through its commands; an `error` event without a listener would crash the run.
+  inspection.on('error', () => undefined);
   await inspection.connect();
   inspectionClients.set(cache, inspection as unknown as RedisClientType);
   return {
