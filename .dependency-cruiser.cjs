@@ -7,18 +7,11 @@
 module.exports = {
   forbidden: [
     {
-      name: 'storage-not-to-wakeup',
+      name: 'storage-and-wakeup-apart',
       comment: 'Storage and wake-ups do not import each other: what both need lives in lib/encoding.',
       severity: 'error',
-      from: { path: '^lib/storage/' },
-      to: { path: '^lib/wakeup/' },
-    },
-    {
-      name: 'wakeup-not-to-storage',
-      comment: 'Storage and wake-ups do not import each other: what both need lives in lib/encoding.',
-      severity: 'error',
-      from: { path: '^lib/wakeup/' },
-      to: { path: '^lib/storage/' },
+      from: { path: '^lib/(storage|wakeup)/' },
+      to: { path: '^lib/(storage|wakeup)/', pathNot: '^lib/$1/' },
     },
     {
       name: 'seams-not-to-assembly',

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { findRedisConnection } from '../../lib/redis/find-redis-connection';
 import { RedisCommandDroppedError, type RedisConnection } from '../../lib/redis/redis-connection';
 import { waitFor } from '../support/async';
-import { createTestCache, REDIS_CLIENT_KINDS } from '../support/caches';
+import { createTestCache, REDIS_CLIENT_KINDS, type RedisClientKind } from '../support/caches';
 import { startRedisServer } from '../support/redis-server';
 
 /** Sends a command, aborting it after `abortAfterMs`. */
@@ -24,16 +24,21 @@ async function getOnceReconnected(connection: RedisConnection, key: string): Pro
   }
 }
 
+/** A redis-server of the test's own, and a cache of the client under test on it; both go when the test ends. */
+async function ownServerCache(t: TestContext, kind: RedisClientKind) {
+  const server = await startRedisServer();
+  const testCache = await createTestCache(kind, server.url);
+  t.after(async () => {
+    await testCache.close();
+    await server.dispose();
+  });
+  return { server, connection: findRedisConnection(testCache.cache) };
+}
+
 for (const kind of REDIS_CLIENT_KINDS) {
   describe(`the Redis client seam on ${kind === 'redis' ? 'node-redis (@keyv/redis)' : 'iovalkey (@keyv/valkey)'}`, () => {
     it('finds the client behind the cache and sends commands on it', { timeout: 30_000 }, async (t) => {
-      const server = await startRedisServer();
-      const testCache = await createTestCache(kind, server.url);
-      t.after(async () => {
-        await testCache.close();
-        await server.dispose();
-      });
-      const connection = findRedisConnection(testCache.cache);
+      const { connection } = await ownServerCache(t, kind);
       assert.ok(connection, 'a connection is found behind the cache');
       assert.equal(connection.isCluster, false);
       assert.equal(await sendWithin(connection, ['SET', 'seam', 'value'], 5_000), 'OK');
@@ -41,13 +46,8 @@ for (const kind of REDIS_CLIENT_KINDS) {
     });
 
     it('a command still queued while the server is away is dropped when its signal aborts, and never runs later', { timeout: 60_000 }, async (t) => {
-      const server = await startRedisServer();
-      const testCache = await createTestCache(kind, server.url);
-      t.after(async () => {
-        await testCache.close();
-        await server.dispose();
-      });
-      const connection = findRedisConnection(testCache.cache)!;
+      const { server, connection } = await ownServerCache(t, kind);
+      assert.ok(connection);
       assert.equal(await sendWithin(connection, ['PING'], 5_000), 'PONG');
 
       await server.kill();

@@ -97,46 +97,33 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
       setImmediate(() => (readInTick = undefined));
     }
   };
-  const clients = new WeakMap<object, object>();
-  const wrapClient = (client: object): object => {
-    let wrapped = clients.get(client);
-    if (!wrapped) {
-      wrapped = new Proxy(client, {
-        get(target, property) {
-          // Read with the client itself as receiver: node-redis getters use private fields.
-          const value = Reflect.get(target, property) as unknown;
-          if (typeof value !== 'function') return value;
-          if (property !== 'sendCommand') return value.bind(target);
-          return (...args: unknown[]) => {
-            // A single-server client takes (args, options); a cluster client (firstKey, isReadonly, args, options).
-            record((Array.isArray(args[0]) ? args[0] : args[2]) as string[]);
-            return (value as (...callArgs: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
-      clients.set(client, wrapped);
-    }
-    return wrapped;
+  /** Proxies of a client whose `method` records the command it sends (`commandOf` finds it in the arguments). */
+  const recordingClients = (method: string, commandOf: (args: unknown[]) => string[]) => {
+    const proxies = new WeakMap<object, object>();
+    return (client: object): object => {
+      let wrapped = proxies.get(client);
+      if (!wrapped) {
+        wrapped = new Proxy(client, {
+          get(target, property) {
+            // Read with the client itself as receiver: node-redis getters use private fields.
+            const value = Reflect.get(target, property) as unknown;
+            if (typeof value !== 'function') return value;
+            if (property !== method) return value.bind(target);
+            return (...args: unknown[]) => {
+              record(commandOf(args));
+              return (value as (...callArgs: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+        proxies.set(client, wrapped);
+      }
+      return wrapped;
+    };
   };
-  const iovalkeyClients = new WeakMap<object, object>();
-  /** iovalkey's client (`@keyv/valkey`): the native storage sends its commands through `call(command, ...args)`. */
-  const wrapIovalkeyClient = (client: object): object => {
-    let wrapped = iovalkeyClients.get(client);
-    if (!wrapped) {
-      wrapped = new Proxy(client, {
-        get(target, property) {
-          const value = Reflect.get(target, property) as unknown;
-          if (property !== 'call' || typeof value !== 'function') return value;
-          return (...args: string[]) => {
-            record(args);
-            return (value as (...callArgs: string[]) => unknown).apply(target, args);
-          };
-        },
-      });
-      iovalkeyClients.set(client, wrapped);
-    }
-    return wrapped;
-  };
+  // A single-server node-redis client takes (args, options); a cluster client (firstKey, isReadonly, args, options).
+  const wrapClient = recordingClients('sendCommand', (args) => (Array.isArray(args[0]) ? args[0] : args[2]) as string[]);
+  // iovalkey's client (`@keyv/valkey`) is sent the native storage's commands as `call(command, ...args)`.
+  const wrapIovalkeyClient = recordingClients('call', (args) => args as string[]);
   const wrapStore = (store: object): object =>
     new Proxy(store, {
       get(target, property) {
