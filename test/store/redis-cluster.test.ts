@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it as nodeIt, type TestContext } from 'node:test';
-import KeyvRedis, { createCluster, type RedisClusterType } from '@keyv/redis';
+import KeyvRedis, { createCluster } from '@keyv/redis';
+import KeyvValkey from '@keyv/valkey';
 import { Logger } from '@nestjs/common';
 import { createCache } from 'cache-manager';
 import calculateSlot from 'cluster-key-slot';
+import { Cluster as IovalkeyCluster } from 'iovalkey';
 import { Keyv } from 'keyv';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS, type SseEventStore, type SseEventStoreModuleOptions } from '../../lib';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
@@ -12,7 +14,7 @@ import { McpServerEventBus } from '../../lib/mcp';
 import { createSseEventStore } from '../../lib/testing';
 import { setTimeout as delay } from 'node:timers/promises';
 import { collect, record, waitFor } from '../support/async';
-import { uniquePrefix } from '../support/caches';
+import { REDIS_CLIENT_KINDS, type RedisClientKind, uniquePrefix } from '../support/caches';
 import { type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster';
 import { redisRoundTrips, type RoundTripLog } from '../support/round-trips';
 
@@ -21,26 +23,48 @@ Logger.overrideLogger(['error', 'warn']);
 const it = (name: string, fn: (t: TestContext) => Promise<void>) => nodeIt(name, { timeout: 60_000 }, fn);
 const ids = new EventIdCodec(DEFAULT_SSE_EVENT_STORE_OPTIONS.maxIdLength);
 
+/** A cluster client as the tests look through it: a key's existence, and the master the client maps a slot to. */
+interface ClusterView {
+  exists(key: string): Promise<number>;
+  masterOf(slot: number): string;
+}
+
+/** A cluster client of its own behind `@keyv/redis` (node-redis) or `@keyv/valkey` (iovalkey), as one application instance has. */
+function clusterCache(kind: RedisClientKind, url: string) {
+  if (kind === 'redis') {
+    const client = createCluster({ rootNodes: [{ url }] });
+    const keyvStore = new KeyvRedis(client);
+    const view: ClusterView = { exists: (key) => client.exists(key), masterOf: (slot) => client.getSlotMaster(slot).address };
+    return { keyv: new Keyv({ store: keyvStore, useKeyPrefix: false }), view, disconnect: () => keyvStore.disconnect(true) };
+  }
+  const { hostname, port } = new URL(url);
+  const client = new IovalkeyCluster([{ host: hostname, port: Number(port) }]);
+  const view: ClusterView = {
+    exists: (key) => client.exists(key),
+    masterOf: (slot) => (client as unknown as { slots: string[][] }).slots[slot][0],
+  };
+  return { keyv: new Keyv({ store: new KeyvValkey(client), useKeyPrefix: false }), view, disconnect: async () => client.disconnect() };
+}
+
 // Required, never skipped: without redis-server and redis-cli on the PATH these tests fail.
-describe('native Redis storage on a Redis Cluster', () => {
+for (const kind of REDIS_CLIENT_KINDS) describe(`native Redis storage on a Redis Cluster (${kind === 'redis' ? 'node-redis' : 'iovalkey'})`, () => {
   let cluster: RedisClusterProcesses;
   before(async () => {
     cluster = await startRedisCluster({ masters: 3 });
   });
   after(() => cluster?.dispose());
 
-  /** A store on a cluster client of its own behind `@keyv/redis`, as one application instance has. */
+  /** A store on a cluster client of its own, as one application instance has. */
   async function instance(t: TestContext, keyPrefix: string, options: Omit<SseEventStoreModuleOptions, 'cache' | 'keyPrefix'> = {}) {
-    const client = createCluster({ rootNodes: [{ url: cluster.urls[0] }] });
-    const keyvStore = new KeyvRedis(client);
-    const cache = createCache({ stores: [new Keyv({ store: keyvStore, useKeyPrefix: false })] });
+    const { keyv, view, disconnect } = clusterCache(kind, cluster.urls[0]);
+    const cache = createCache({ stores: [keyv] });
     const recorded = redisRoundTrips(cache);
     const created = createSseEventStore({ ...options, cache: recorded.cache, keyPrefix, storage: 'redis' });
     t.after(async () => {
       await created.close();
-      await keyvStore.disconnect(true);
+      await disconnect();
     });
-    return { store: created.store as SseEventStore, trips: recorded.log as RoundTripLog, client: client as RedisClusterType };
+    return { store: created.store as SseEventStore, trips: recorded.log as RoundTripLog, client: view };
   }
 
   it('streams of sessions on every node: one script call per session, each within one slot; another instance reads them', async (t) => {
@@ -50,7 +74,7 @@ describe('native Redis storage on a Redis Cluster', () => {
     const writers = await Promise.all(sessions.map((sessionId) => writerSide.store.createStream({ sessionId, streamId: 'main' })));
 
     const keys = new RedisStreamKeys(keyPrefix);
-    const masters = new Set(sessions.map((sessionId) => writerSide.client.getSlotMaster(calculateSlot(keys.index(sessionId))).address));
+    const masters = new Set(sessions.map((sessionId) => writerSide.client.masterOf(calculateSlot(keys.index(sessionId)))));
     assert.equal(masters.size, 3, 'the sessions live on all three masters');
 
     writerSide.trips.reset();
