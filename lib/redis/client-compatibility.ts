@@ -39,44 +39,66 @@ export async function rediscoverNodeRedisSlots(cluster: object): Promise<void> {
   if (startWith) await slots.rediscover(startWith);
 }
 
-/** A command entry of iovalkey's offline queue. */
-interface OfflineQueueItem {
-  command: { reject(error: Error): void };
+/** An iovalkey `Command`: what it writes is read from `name` and `args` when it is written. */
+export interface IovalkeyCommand {
+  name: string;
+  args: unknown[];
+  reject(error: Error): void;
 }
 
-/** The part of a denque (iovalkey's offline queue) used here. */
-interface OfflineQueue {
-  readonly length: number;
-  peekAt(index: number): OfflineQueueItem | undefined;
-  removeOne(index: number): unknown;
+/** The part of an iovalkey client these functions use. */
+interface IovalkeyInternals {
+  sendCommand(command: IovalkeyCommand, ...rest: unknown[]): unknown;
+  /** iovalkey's offline queue (a denque): commands issued while it is not connected. */
+  offlineQueue?: { readonly length: number; peekAt(index: number): { command: unknown } | undefined; removeOne(index: number): unknown };
 }
 
 /**
- * iovalkey (0.3, like ioredis 5) keeps commands issued while it is not connected in a private
- * `offlineQueue` (a denque) and writes them once it reconnects; a command has no way to be
- * cancelled. Taking the command out of that queue is what makes a timed-out command never run.
- * Returns the queued entry of the command just issued (the last one, as queuing is synchronous),
- * or `undefined` when it was written to the socket at once or the queue is not there.
+ * Sends `args` through iovalkey's `call` and hands back the `Command` it made. iovalkey (0.3, like
+ * ioredis 5) makes the command inside `call` (on `Commander.prototype`) and passes it to
+ * `this.sendCommand`, with no way for the caller to reach it; calling `call` with a `this` whose
+ * `sendCommand` passes the command on captures it. `command` is undefined where `call` did not
+ * go through `sendCommand` (auto-pipelining, which `@keyv/valkey` does not turn on).
  */
-export function lastIovalkeyOfflineCommand(client: object, lengthBefore: number): OfflineQueueItem | undefined {
-  const queue = (client as { offlineQueue?: OfflineQueue }).offlineQueue;
-  if (!queue || queue.length <= lengthBefore) return undefined;
-  return queue.peekAt(queue.length - 1);
+export function sendIovalkeyCommand(client: object, args: readonly string[]): { reply: Promise<unknown>; command?: IovalkeyCommand } {
+  const internals = client as IovalkeyInternals;
+  let command: IovalkeyCommand | undefined;
+  const capturing = Object.create(client, {
+    sendCommand: {
+      value: (sent: IovalkeyCommand, ...rest: unknown[]) => {
+        command = sent;
+        return internals.sendCommand(sent, ...rest);
+      },
+    },
+  }) as object;
+  const call = (Object.getPrototypeOf(client) as { call: (...args: string[]) => Promise<unknown> }).call;
+  const reply = call.apply(capturing, args as string[]);
+  return { reply, command };
 }
 
-/** Length of iovalkey's offline queue (see {@link lastIovalkeyOfflineCommand}); 0 when it is not there. */
-export function iovalkeyOfflineQueueLength(client: object): number {
-  return (client as { offlineQueue?: OfflineQueue }).offlineQueue?.length ?? 0;
-}
-
-/** Removes the entry from iovalkey's offline queue; false when it is no longer there (it was sent). */
-export function dropFromIovalkeyOfflineQueue(client: object, item: OfflineQueueItem): boolean {
-  const queue = (client as { offlineQueue?: OfflineQueue }).offlineQueue;
+/**
+ * Takes the command out of iovalkey's offline queue, where it waits while the client is not
+ * connected (iovalkey writes that queue once it reconnects, and has no way to cancel a command).
+ * False when it is not there: it was written already, or the queue is not where 0.3 keeps it.
+ */
+export function dropFromIovalkeyOfflineQueue(client: object, command: IovalkeyCommand): boolean {
+  const queue = (client as IovalkeyInternals).offlineQueue;
   if (!queue) return false;
   for (let index = 0; index < queue.length; index++) {
-    if (queue.peekAt(index) !== item) continue;
+    if (queue.peekAt(index)?.command !== command) continue;
     queue.removeOne(index);
     return true;
   }
   return false;
+}
+
+/**
+ * Makes a command the caller gave up on harmless if iovalkey sends it later anyway: a cluster
+ * client sends a command again after CLUSTERDOWN, TRYAGAIN or a closed connection (after its
+ * retry delays), and a node's connection writes its own offline queue on reconnection; it then
+ * sends a PING instead. Its answer goes nowhere: the caller has moved on.
+ */
+export function neuterIovalkeyCommand(command: IovalkeyCommand): void {
+  command.name = 'ping';
+  command.args = [];
 }

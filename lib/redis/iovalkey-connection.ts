@@ -1,4 +1,4 @@
-import { dropFromIovalkeyOfflineQueue, iovalkeyOfflineQueueLength, lastIovalkeyOfflineCommand } from './client-compatibility';
+import { dropFromIovalkeyOfflineQueue, neuterIovalkeyCommand, sendIovalkeyCommand } from './client-compatibility';
 import { type IovalkeyClient, IovalkeyPubSubClient } from './iovalkey-pub-sub-client';
 import { RedisCommandDroppedError, type RedisConnection } from './redis-connection';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
@@ -13,9 +13,12 @@ interface IovalkeyCluster {
  * and queues commands while it is not connected; it routes a cluster's commands by their keys.
  *
  * Timeouts: a command still in the client's offline queue when its signal aborts is taken out of
- * it and never runs, as on node-redis. On a cluster that guarantee covers the cluster client's own
- * queue (while it discovers or rediscovers its nodes); a command already handed to a node's
- * connection that is itself reconnecting may still run once that node is back.
+ * it and never runs, as on node-redis. Beyond that, iovalkey may send a command again later (a
+ * cluster retries after CLUSTERDOWN, TRYAGAIN or a closed connection; a node's connection writes
+ * its offline queue on reconnection): an abandoned command is then sent as a PING, so it does not
+ * run after the caller gave up. A command already written when its signal aborts may still run,
+ * once, as on node-redis; on a cluster it is reported as possibly sent even while it waited in a
+ * node's queue.
  */
 export class IovalkeyConnection implements RedisConnection {
   readonly isCluster: boolean;
@@ -28,16 +31,17 @@ export class IovalkeyConnection implements RedisConnection {
 
   send(_firstKey: string | undefined, args: readonly string[], signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) return Promise.reject(new RedisCommandDroppedError());
-    const queuedBefore = iovalkeyOfflineQueueLength(this.client);
-    const reply = this.client.call(args[0], ...args.slice(1));
-    // Queued (not connected): on abort, take it out of the queue, so it never runs.
-    const queued = lastIovalkeyOfflineCommand(this.client, queuedBefore);
-    if (!queued) return reply;
-    const drop = (): void => {
-      if (dropFromIovalkeyOfflineQueue(this.client, queued)) queued.command.reject(new RedisCommandDroppedError());
+    const { reply, command } = sendIovalkeyCommand(this.client, args);
+    if (!command) return reply;
+    const abandon = (): void => {
+      // Still queued (not connected): out of the queue, and rejected as never sent.
+      const dropped = dropFromIovalkeyOfflineQueue(this.client, command);
+      // Sent, or queued where it cannot be reached: whatever iovalkey sends of it later is a PING.
+      neuterIovalkeyCommand(command);
+      if (dropped) command.reject(new RedisCommandDroppedError());
     };
-    signal.addEventListener('abort', drop, { once: true });
-    return reply.finally(() => signal.removeEventListener('abort', drop));
+    signal.addEventListener('abort', abandon, { once: true });
+    return reply.finally(() => signal.removeEventListener('abort', abandon));
   }
 
   onNodeError(listener: () => void): () => void {

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it as nodeIt, type TestContext } from 'node:test';
-import KeyvRedis, { createCluster } from '@keyv/redis';
-import KeyvValkey from '@keyv/valkey';
 import { Logger } from '@nestjs/common';
 import { createCache } from 'cache-manager';
 import calculateSlot from 'cluster-key-slot';
-import { Cluster as IovalkeyCluster } from 'iovalkey';
-import { Keyv } from 'keyv';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS, type SseEventStore, type SseEventStoreModuleOptions } from '../../lib';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
@@ -14,7 +10,8 @@ import { McpServerEventBus } from '../../lib/mcp';
 import { createSseEventStore } from '../../lib/testing';
 import { setTimeout as delay } from 'node:timers/promises';
 import { collect, record, waitFor } from '../support/async';
-import { REDIS_CLIENT_KINDS, type RedisClientKind, uniquePrefix } from '../support/caches';
+import { REDIS_CLIENT_KINDS, uniquePrefix } from '../support/caches';
+import { clusterCache } from '../support/cluster-caches';
 import { type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster';
 import { redisRoundTrips, type RoundTripLog } from '../support/round-trips';
 
@@ -22,29 +19,6 @@ Logger.overrideLogger(['error', 'warn']);
 
 const it = (name: string, fn: (t: TestContext) => Promise<void>) => nodeIt(name, { timeout: 60_000 }, fn);
 const ids = new EventIdCodec(DEFAULT_SSE_EVENT_STORE_OPTIONS.maxIdLength);
-
-/** A cluster client as the tests look through it: a key's existence, and the master the client maps a slot to. */
-interface ClusterView {
-  exists(key: string): Promise<number>;
-  masterOf(slot: number): string;
-}
-
-/** A cluster client of its own behind `@keyv/redis` (node-redis) or `@keyv/valkey` (iovalkey), as one application instance has. */
-function clusterCache(kind: RedisClientKind, url: string) {
-  if (kind === 'redis') {
-    const client = createCluster({ rootNodes: [{ url }] });
-    const keyvStore = new KeyvRedis(client);
-    const view: ClusterView = { exists: (key) => client.exists(key), masterOf: (slot) => client.getSlotMaster(slot).address };
-    return { keyv: new Keyv({ store: keyvStore, useKeyPrefix: false }), view, disconnect: () => keyvStore.disconnect(true) };
-  }
-  const { hostname, port } = new URL(url);
-  const client = new IovalkeyCluster([{ host: hostname, port: Number(port) }]);
-  const view: ClusterView = {
-    exists: (key) => client.exists(key),
-    masterOf: (slot) => (client as unknown as { slots: string[][] }).slots[slot][0],
-  };
-  return { keyv: new Keyv({ store: new KeyvValkey(client), useKeyPrefix: false }), view, disconnect: async () => client.disconnect() };
-}
 
 // Required, never skipped: without redis-server and redis-cli on the PATH these tests fail.
 for (const kind of REDIS_CLIENT_KINDS) describe(`native Redis storage on a Redis Cluster (${kind === 'redis' ? 'node-redis' : 'iovalkey'})`, () => {
@@ -56,7 +30,7 @@ for (const kind of REDIS_CLIENT_KINDS) describe(`native Redis storage on a Redis
 
   /** A store on a cluster client of its own, as one application instance has. */
   async function instance(t: TestContext, keyPrefix: string, options: Omit<SseEventStoreModuleOptions, 'cache' | 'keyPrefix'> = {}) {
-    const { keyv, view, disconnect } = clusterCache(kind, cluster.urls[0]);
+    const { keyv, view, disconnect } = clusterCache(kind, [cluster.urls[0]]);
     const cache = createCache({ stores: [keyv] });
     const recorded = redisRoundTrips(cache);
     const created = createSseEventStore({ ...options, cache: recorded.cache, keyPrefix, storage: 'redis' });

@@ -68,7 +68,7 @@ const SCRIPT_NAMES = new Map(
 /**
  * Wraps a cache on `@keyv/redis` (or `@keyv/valkey`) so that the node-redis client the native
  * storage finds behind it (`cache.stores[i].store.client`; iovalkey's `store.redis`) records every
- * command sent through `sendCommand` (iovalkey's `call`): each is a
+ * command sent through `sendCommand`: each is a
  * round trip of the native path, except the `XRANGE` a read sends right behind its script, in the
  * same socket write (node-redis writes what was issued before its next `setImmediate` at once),
  * which belongs to that read's round trip. The wake-ups' pub/sub goes through the client's own
@@ -122,8 +122,11 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
   };
   // A single-server node-redis client takes (args, options); a cluster client (firstKey, isReadonly, args, options).
   const wrapClient = recordingClients('sendCommand', (args) => (Array.isArray(args[0]) ? args[0] : args[2]) as string[]);
-  // iovalkey's client (`@keyv/valkey`) is sent the native storage's commands as `call(command, ...args)`.
-  const wrapIovalkeyClient = recordingClients('call', (args) => args as string[]);
+  // iovalkey's client (`@keyv/valkey`) is sent the native storage's commands as `Command` objects.
+  const wrapIovalkeyClient = recordingClients('sendCommand', ([command]) => {
+    const { name, args } = command as { name: string; args: string[] };
+    return [name, ...args];
+  });
   const wrapStore = (store: object): object =>
     new Proxy(store, {
       get(target, property) {
