@@ -82,8 +82,8 @@ export interface SseEventStoreModuleOptions {
    */
   operationTimeout?: number;
   /**
-   * Where events are stored when the cache is Redis or Valkey through `@keyv/redis` (a single
-   * server or a cluster; Redis 6.2 or later):
+   * Where events are stored when the cache is Redis or Valkey through `@keyv/redis` or
+   * `@keyv/valkey` (a single server or a cluster; Redis 6.2 or later):
    *
    * - `'auto'` (default): natively, on the cache's Redis client: one Redis Stream per stream,
    *   one Lua script per change (atomic, one round trip; the appends of concurrent writers share

@@ -1,14 +1,12 @@
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
 
-/** Connection states of an iovalkey client or cluster. */
-type IovalkeyStatus = 'wait' | 'connecting' | 'connect' | 'ready' | 'close' | 'reconnecting' | 'end' | 'disconnecting';
-
 /**
  * The part of an iovalkey (0.3) client, `Redis` or `Cluster`, used here: the client behind
  * `@keyv/valkey`. iovalkey is a fork of ioredis and shares this API with it.
  */
 export interface IovalkeyClient {
-  readonly status: IovalkeyStatus | string;
+  /** `wait` (not connected yet), `connecting`, `connect`, `ready`, `close`, `reconnecting`, `end` (closed for good), ... */
+  readonly status: string;
   readonly isCluster: boolean;
   call(command: string, ...args: string[]): Promise<unknown>;
   publish(channel: string, message: string): Promise<unknown>;

@@ -39,9 +39,9 @@ export interface ScriptWakeupPublication {
 const DELETE_BATCH_SIZE = 1000;
 
 /**
- * The native storage path for a cache on Redis or Valkey (`@keyv/redis`, a single server or a
- * cluster): the store talks to the cache's node-redis client directly instead of going through
- * cache-manager. Each stream is one Redis Stream plus a metadata hash (layout in
+ * The native storage path for a cache on Redis or Valkey (`@keyv/redis` or `@keyv/valkey`, a
+ * single server or a cluster): the store talks to the cache's Redis client directly, through the
+ * client seam in `lib/redis`, instead of going through cache-manager. Each stream is one Redis Stream plus a metadata hash (layout in
  * {@link RedisStreamKeys}); every change is one Lua script, atomic and one round trip:
  *
  * - append: takes the next sequences from the metadata, `XADD`s the events, trims to the
