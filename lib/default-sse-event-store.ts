@@ -22,6 +22,18 @@ import { StreamWriter } from './stream/stream-writer';
 import { WriterRegistry } from './stream/writer-registry';
 import { STORE_BROADCAST, type StoreBroadcast } from './wakeup/store-broadcast';
 import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
+import type { AppendedEvents } from './encoding/appended-events';
+
+/** How the store's storage and wake-ups work together: decided where the two are assembled. */
+export interface StoreWiring {
+  /** True when no other process can write to the storage, so in-process wake-ups reach every reader. */
+  storageIsProcessLocal: boolean;
+  /**
+   * True when the storage publishes each change's wake-up to the other processes itself, in the
+   * same round trip as the write; writers then wake only the readers of this process.
+   */
+  storagePublishesWakeups: boolean;
+}
 
 /** The store: id handling, writer bookkeeping and readers on top of a {@link StreamStorage}. */
 export class DefaultSseEventStore extends SseEventStore implements OnModuleDestroy {
@@ -29,13 +41,18 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
   private readonly ids: EventIdFormat;
   private readonly writers = new WriterRegistry();
   private readonly shutdown = new AbortController();
+  private readonly wakeReaders: (address: SseStreamAddress, appended?: AppendedEvents) => void;
 
   constructor(
     private readonly storage: StreamStorage,
     private readonly wakeup: StreamWakeup,
     private readonly options: ResolvedSseEventStoreOptions,
+    private readonly wiring: StoreWiring,
   ) {
     super();
+    this.wakeReaders = wiring.storagePublishesWakeups
+      ? (address, appended) => wakeup.notifyLocal(address, appended)
+      : (address, appended) => wakeup.notify(address, appended);
     this.ids = createEventIdFormat(options);
     // Every open reader listens for shutdown: thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.shutdown.signal);
@@ -49,7 +66,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     const release = this.writers.reserve(address);
     try {
       const appender = await this.storage.openStream(address, mode, reopenCompleted !== false);
-      const writer = new StreamWriter(address, this.ids.forStream(address), appender, this.wakeup, this.options.maxEventBytes, release);
+      const writer = new StreamWriter(address, this.ids.forStream(address), appender, this.wakeReaders, this.options.maxEventBytes, release);
       this.writers.attach(writer);
       this.logger.verbose(`Stream ${printableId(streamId)} opened (${mode}).`);
       return writer;
@@ -123,7 +140,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     return new StreamReader(address, this.ids.forStream(address), afterSequence, finished, this.storage, this.wakeup, {
       pageSize: this.options.replayPageSize,
       pollingInterval: () =>
-        this.storage.isProcessLocal || this.wakeup.reachesOtherProcesses ? undefined : this.options.pollingInterval,
+        this.wiring.storageIsProcessLocal || this.wakeup.reachesOtherProcesses ? undefined : this.options.pollingInterval,
       shutdown: this.shutdown.signal,
     });
   }

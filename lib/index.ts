@@ -22,7 +22,8 @@ export type {
   SseEventStoreModuleAsyncOptions,
   SseEventStoreOptionsFactory,
 } from './interfaces/sse-event-store-module-async-options.interface';
-export type { RedisPubSubClient } from './wakeup/redis-pub-sub-client.interface';
+export type { RedisPubSubClient } from './redis/redis-pub-sub-client.interface';
+export type { IovalkeyClient } from './redis/iovalkey-pub-sub-client';
 export * from './errors';
 export { SseStreamPublisher } from './publisher/sse-stream-publisher';
 export * from './http';

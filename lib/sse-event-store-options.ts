@@ -43,7 +43,7 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
     throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'cache' must be a cache-manager 7 cache (createCache()).`);
   }
   if (redis !== undefined && redis !== false && !hasMethods(redis, ['duplicate', 'publish', 'subscribe'])) {
-    throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'redis' must be a node-redis client or false.`);
+    throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'redis' must be a node-redis or iovalkey client, or false.`);
   }
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   const resolved: ResolvedSseEventStoreOptions = { ...DEFAULT_SSE_EVENT_STORE_OPTIONS, ...defined };

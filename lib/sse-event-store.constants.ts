@@ -24,7 +24,5 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
 export const SSE_EVENT_STORE_CACHE = Symbol('SSE_EVENT_STORE_CACHE');
 /** Token of the resolved options (every default filled in). */
 export const SSE_EVENT_STORE_RESOLVED_OPTIONS = Symbol('SSE_EVENT_STORE_RESOLVED_OPTIONS');
-/** Token of the storage layer (native Redis, or the generic cache-manager path). */
-export const SSE_EVENT_STREAM_STORAGE = Symbol('SSE_EVENT_STREAM_STORAGE');
-/** Token of the reader wake-up channel. */
-export const SSE_STREAM_WAKEUP = Symbol('SSE_STREAM_WAKEUP');
+/** Token of the assembled store: the store with its storage and wake-ups, closed on module destroy. */
+export const SSE_EVENT_STORE_ASSEMBLY = Symbol('SSE_EVENT_STORE_ASSEMBLY');

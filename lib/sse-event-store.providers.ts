@@ -1,7 +1,7 @@
-import { Logger, type Provider } from '@nestjs/common';
+import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { type Cache, createCache } from 'cache-manager';
-import { DefaultSseEventStore } from './default-sse-event-store';
+import { type AssembledSseEventStore, assembleSseEventStore } from './assembly/assemble-sse-event-store';
 import { ResumableSseResponder } from './http/resumable-sse-responder';
 import { SseStreamPublisher } from './publisher/sse-stream-publisher';
 import type {
@@ -10,17 +10,12 @@ import type {
 } from './interfaces/sse-event-store-options.interface';
 import { SseEventStore } from './sse-event-store';
 import {
+  SSE_EVENT_STORE_ASSEMBLY,
   SSE_EVENT_STORE_CACHE,
   SSE_EVENT_STORE_RESOLVED_OPTIONS,
-  SSE_EVENT_STREAM_STORAGE,
-  SSE_STREAM_WAKEUP,
 } from './sse-event-store.constants';
 import { SSE_EVENT_STORE_MODULE_OPTIONS } from './sse-event-store.module-definition';
 import { resolveSseEventStoreOptions } from './sse-event-store-options';
-import { createStreamStorage } from './storage/create-stream-storage';
-import type { StreamStorage } from './storage/stream-storage.interface';
-import { createStreamWakeup } from './wakeup/create-stream-wakeup';
-import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
 
 /** The options with their defaults; invalid options fail the application's start. */
 export const resolvedOptionsProvider: Provider = {
@@ -43,32 +38,26 @@ export const cacheProvider: Provider = {
   inject: [SSE_EVENT_STORE_MODULE_OPTIONS, { token: CACHE_MANAGER, optional: true }],
 };
 
-/** Native Redis storage when the cache is on `@keyv/redis` (see the `storage` option), the generic path otherwise. */
-export const storageProvider: Provider = {
-  provide: SSE_EVENT_STREAM_STORAGE,
-  useFactory: (cache: Cache, options: ResolvedSseEventStoreOptions, wakeup: StreamWakeup) => createStreamStorage(cache, options, wakeup),
-  inject: [SSE_EVENT_STORE_CACHE, SSE_EVENT_STORE_RESOLVED_OPTIONS, SSE_STREAM_WAKEUP],
-};
-
-export const wakeupProvider: Provider = {
-  provide: SSE_STREAM_WAKEUP,
-  useFactory: (cache: Cache, moduleOptions: SseEventStoreModuleOptions, options: ResolvedSseEventStoreOptions) =>
-    createStreamWakeup(cache, moduleOptions.redis, options),
+/** The store with its storage and wake-ups (see {@link assembleSseEventStore}); closed when the module is destroyed. */
+export const assemblyProvider: Provider = {
+  provide: SSE_EVENT_STORE_ASSEMBLY,
+  useFactory: (cache: Cache, moduleOptions: SseEventStoreModuleOptions, options: ResolvedSseEventStoreOptions) => {
+    const assembled = assembleSseEventStore(cache, moduleOptions, options);
+    return { ...assembled, onModuleDestroy: () => assembled.close() } satisfies AssembledSseEventStore & OnModuleDestroy;
+  },
   inject: [SSE_EVENT_STORE_CACHE, SSE_EVENT_STORE_MODULE_OPTIONS, SSE_EVENT_STORE_RESOLVED_OPTIONS],
 };
 
 export const storeProvider: Provider = {
   provide: SseEventStore,
-  useFactory: (storage: StreamStorage, wakeup: StreamWakeup, options: ResolvedSseEventStoreOptions) =>
-    new DefaultSseEventStore(storage, wakeup, options),
-  inject: [SSE_EVENT_STREAM_STORAGE, SSE_STREAM_WAKEUP, SSE_EVENT_STORE_RESOLVED_OPTIONS],
+  useFactory: (assembled: AssembledSseEventStore) => assembled.store,
+  inject: [SSE_EVENT_STORE_ASSEMBLY],
 };
 
 export const sseEventStoreProviders: Provider[] = [
   resolvedOptionsProvider,
   cacheProvider,
-  storageProvider,
-  wakeupProvider,
+  assemblyProvider,
   storeProvider,
   SseStreamPublisher,
   ResumableSseResponder,

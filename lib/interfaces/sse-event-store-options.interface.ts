@@ -1,5 +1,6 @@
 import type { Cache } from 'cache-manager';
-import type { RedisPubSubClient } from '../wakeup/redis-pub-sub-client.interface';
+import type { IovalkeyClient } from '../redis/iovalkey-pub-sub-client';
+import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 
 /**
  * Options of {@link SseEventStoreModule}. All durations are in milliseconds.
@@ -19,10 +20,11 @@ export interface SseEventStoreModuleOptions {
   cache?: Cache;
   /**
    * Redis client for waking readers in other instances through pub/sub (a subscriber connection
-   * is duplicated from it). Default: the client behind the cache's `@keyv/redis` store, if any.
-   * `false` turns pub/sub off: readers in other instances then poll every `pollingInterval`.
+   * is duplicated from it): a node-redis client, or an iovalkey (or ioredis) client. Default: the
+   * client behind the cache's `@keyv/redis` or `@keyv/valkey` store, if any. `false` turns pub/sub
+   * off: readers in other instances then poll every `pollingInterval`.
    */
-  redis?: RedisPubSubClient | false;
+  redis?: RedisPubSubClient | IovalkeyClient | false;
   /** First part of every cache key; the storage format version follows it. Default `'sse'` (keys `sse:v1:...`). */
   keyPrefix?: string;
   /** An event expires this long after it was last written or read. Default 30 minutes. */
@@ -80,8 +82,8 @@ export interface SseEventStoreModuleOptions {
    */
   operationTimeout?: number;
   /**
-   * Where events are stored when the cache is Redis or Valkey through `@keyv/redis` (a single
-   * server or a cluster; Redis 6.2 or later):
+   * Where events are stored when the cache is Redis or Valkey through `@keyv/redis` or
+   * `@keyv/valkey` (a single server or a cluster; Redis 6.2 or later):
    *
    * - `'auto'` (default): natively, on the cache's Redis client: one Redis Stream per stream,
    *   one Lua script per change (atomic, one round trip; the appends of concurrent writers share

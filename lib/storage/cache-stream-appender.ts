@@ -5,8 +5,8 @@ import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enu
 import type { ResolvedSseEventStoreOptions } from '../interfaces/sse-event-store-options.interface';
 import type { CacheKeys } from './cache-keys';
 import type { CacheEntry, CheckedCache } from './checked-cache';
+import { parseStored, slidingTtl, type StoredMetadata } from '../encoding/stored-records';
 import { StorageErrors } from './storage-errors';
-import { parseStored, slidingTtl, type StoredMetadata } from './stored-records';
 import { startKeepAlive } from './stream-lifetimes';
 import type { StreamAppender } from './stream-storage.interface';
 import { printableId } from '../logging/printable-id';

@@ -18,12 +18,12 @@ import {
   type StoredEvent,
   type StoredMetadata,
   toEventRecord,
-  toSnapshot,
-} from './stored-records';
+} from '../encoding/stored-records';
 import {
   type StoredEventRecord,
   type StreamAppender,
   type StreamReadResult,
+  type StreamSnapshot,
   StreamStorage,
 } from './stream-storage.interface';
 import { printableId } from '../logging/printable-id';
@@ -43,7 +43,6 @@ export class CacheStreamStorage extends StreamStorage {
   private readonly cache: CheckedCache;
   private readonly keys: CacheKeys;
   private readonly sessionLocks = new KeyedSerialQueue();
-  readonly isProcessLocal: boolean;
 
   constructor(
     cache: Cache,
@@ -52,7 +51,6 @@ export class CacheStreamStorage extends StreamStorage {
     super();
     this.cache = new CheckedCache(cache, options.operationTimeout);
     this.keys = new CacheKeys(options.keyPrefix);
-    this.isProcessLocal = isProcessLocalCache(cache);
   }
 
   openStream(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<StreamAppender> {
@@ -130,6 +128,10 @@ export class CacheStreamStorage extends StreamStorage {
     return { status: 'found', snapshot: toSnapshot(metadata), events };
   }
 
+  async close(): Promise<void> {
+    this.cache.close();
+  }
+
   deleteSession(sessionId: string): Promise<number> {
     return this.sessionLocks.run(sessionId, async () => {
       const tombstoneKey = this.keys.sessionTombstone(sessionId);
@@ -180,14 +182,6 @@ export class CacheStreamStorage extends StreamStorage {
   }
 }
 
-/** In-memory Keyv stores (a `Map` or cacheable's memory store) cannot be reached by another process. */
-function isProcessLocalCache(cache: Cache): boolean {
-  const stores = (cache.stores ?? []) as { opts?: { store?: unknown } }[];
-  return (
-    stores.length > 0 &&
-    stores.every((keyv) => {
-      const store = keyv.opts?.store;
-      return store instanceof Map || /memory/i.test((store as object | undefined)?.constructor?.name ?? '');
-    })
-  );
+function toSnapshot(metadata: StoredMetadata): StreamSnapshot {
+  return { mode: metadata.m, completed: metadata.c, firstSequence: metadata.f, lastSequence: metadata.l };
 }

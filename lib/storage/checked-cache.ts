@@ -3,6 +3,7 @@ import type { Cache } from 'cache-manager';
 /** Anything in `cache.stores` that reports failures through an `error` event (Keyv does). */
 interface ErrorReportingStore {
   on?(event: 'error', listener: (error: unknown) => void): unknown;
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
   deleteMany?(keys: string[]): Promise<unknown>;
 }
 
@@ -43,24 +44,31 @@ export class CheckedCache {
   private errorsSeen = 0;
   private lastError: unknown;
   private readonly stores: ErrorReportingStore[];
+  private readonly recordError = (error: unknown): void => {
+    this.errorsSeen++;
+    this.lastError = error;
+  };
+  private readonly recordMgetError = (event: { error?: unknown }): void => {
+    if (event?.error !== undefined) this.recordError(event.error);
+  };
 
   constructor(
     private readonly cache: Cache,
     private readonly timeoutMs: number,
   ) {
     this.stores = (cache.stores ?? []) as ErrorReportingStore[];
-    const record = (error: unknown): void => {
-      this.errorsSeen++;
-      this.lastError = error;
-    };
-    for (const store of this.stores) store.on?.('error', record);
+    for (const store of this.stores) store.on?.('error', this.recordError);
     // A Keyv adapter whose getMany rejects (instead of emitting `error`, as @keyv/redis does) is
     // not caught by Keyv; cache-manager's mget then answers `undefined` for every key and only
     // reports the failure in its own `mget` event. Unnoticed, an unreachable cache would read
     // as "no such stream".
-    cache.on?.('mget', (event: { error?: unknown }) => {
-      if (event?.error !== undefined) record(event.error);
-    });
+    cache.on?.('mget', this.recordMgetError);
+  }
+
+  /** Removes the listeners added to the application's cache and its stores. */
+  close(): void {
+    for (const store of this.stores) store.off?.('error', this.recordError);
+    this.cache.off?.('mget', this.recordMgetError);
   }
 
   /** One round trip: the values of the keys, `undefined` where absent. */

@@ -1,5 +1,8 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import type { StoredEventRecord } from '../encoding/stored-records';
 import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+
+export type { StoredEventRecord };
 
 /** A stream's state as readers see it. */
 export interface StreamSnapshot {
@@ -9,13 +12,6 @@ export interface StreamSnapshot {
   firstSequence: number;
   /** Newest sequence whose event is stored (0 for an empty stream). */
   lastSequence: number;
-}
-
-/** An event as stored, decoded. */
-export interface StoredEventRecord {
-  data: unknown;
-  type?: string;
-  retry?: number;
 }
 
 /**
@@ -53,12 +49,6 @@ export interface StreamAppender {
   update(change: { mode?: SseEventStreamMode; completed?: boolean }): Promise<void>;
   /** Releases timers; the appender is not used afterwards. */
   close(): void;
-  /**
-   * True when every stored change already woke the readers of other processes (the storage
-   * publishes the wake-up in the same round trip as the write); the writer then wakes only the
-   * readers of its own process.
-   */
-  readonly publishesWakeups?: boolean;
 }
 
 /**
@@ -108,6 +98,9 @@ export abstract class StreamStorage {
   /** Removes every stream of the session and makes its ids unresumable. Resolves with the number of streams removed. */
   abstract deleteSession(sessionId: string): Promise<number>;
 
-  /** True when no other process can write to this storage, so in-process wake-ups reach every reader. */
-  abstract readonly isProcessLocal: boolean;
+  /**
+   * Releases what the storage holds on the application's cache or client (listeners, timers);
+   * called once on shutdown, after which the storage is not used.
+   */
+  abstract close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { AppendedEvents } from '../wakeup/appended-events';
+import type { AppendedEvents } from '../encoding/appended-events';
 
 /**
  * Appends kept for a reader between two looks at the stream; past this, it reads them instead

@@ -5,11 +5,10 @@ import { SseStreamClosedError } from '../errors/sse-stream-closed.error';
 import type { StreamEventIds } from '../event-id/event-id-format.interface';
 import type { SseEventInput, SseEventStreamWriter, SseStreamAddress } from '../interfaces/sse-event.interface';
 import { assertMode, type SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
-import { encodeEvent } from '../storage/stored-records';
+import { encodeEvent } from '../encoding/stored-records';
 import { assertEventInput } from './event-input';
 import type { StreamAppender } from '../storage/stream-storage.interface';
-import { AppendedEvents } from '../wakeup/appended-events';
-import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
+import { AppendedEvents } from '../encoding/appended-events';
 import { printableId } from '../logging/printable-id';
 
 /** Largest number of events stored in one cache call. */
@@ -48,7 +47,8 @@ export class StreamWriter implements SseEventStreamWriter {
     /** The ids of the stream's events. */
     private readonly eventId: StreamEventIds,
     private readonly appender: StreamAppender,
-    private readonly wakeup: StreamWakeup,
+    /** Wakes the stream's readers after a change is stored, handing them the events of a write. */
+    private readonly wakeReaders: (address: SseStreamAddress, appended?: AppendedEvents) => void,
     private readonly maxEventBytes: number,
     /** Called once the writer is closed, so the store can accept a new writer for the stream. */
     private readonly onClosed: () => void,
@@ -149,9 +149,7 @@ export class StreamWriter implements SseEventStreamWriter {
         } else {
           await this.appender.update((batch[0] as PendingUpdate).change);
         }
-        // A storage that published the wake-up with the write leaves only this process's readers to wake.
-        if (this.appender.publishesWakeups) this.wakeup.notifyLocal(this.address, appended);
-        else this.wakeup.notify(this.address, appended);
+        this.wakeReaders(this.address, appended);
         batch.forEach((operation, index) => operation.resolve(first + index));
       } catch (error) {
         const typed =

@@ -1,6 +1,6 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-import type { AppendedEvents } from './appended-events';
-import { type BroadcastListener, StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
+import type { AppendedEvents } from '../encoding/appended-events';
+import { type BroadcastListener, StreamWakeup, type WakeupListener } from './stream-wakeup.interface';
 
 type Listeners = Set<WakeupListener>;
 
@@ -37,11 +37,6 @@ export class LocalStreamWakeup extends StreamWakeup {
     for (const listeners of this.sessions.get(sessionId)?.values() ?? []) wake(listeners);
   }
 
-  /** Nothing to publish elsewhere: other processes are not reached. */
-  publicationThrough(): WakeupPublication | undefined {
-    return undefined;
-  }
-
   broadcast(topic: string, message: string): void {
     const listeners = this.topics.get(topic);
     if (!listeners) return;
@@ -57,6 +52,12 @@ export class LocalStreamWakeup extends StreamWakeup {
       listeners.delete(listener);
       if (listeners.size === 0 && this.topics.get(topic) === listeners) this.topics.delete(topic);
     };
+  }
+
+  /** Forgets every listener: nothing else is held. */
+  async close(): Promise<void> {
+    this.sessions.clear();
+    this.topics.clear();
   }
 
   /** Wakes every waiting reader of the process (when the way they are woken changes). */

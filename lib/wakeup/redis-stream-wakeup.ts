@@ -1,15 +1,31 @@
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { AppendedEvents } from '../encoding/appended-events';
+import {
+  decodeBroadcastMessage,
+  decodeWakeupMessage,
+  encodeBroadcastMessage,
+  encodeWakeupMessage,
+  isFromOrigin,
+} from '../encoding/wakeup-message';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-import type { CacheKeys } from '../storage/cache-keys';
-import type { AppendedEvents } from './appended-events';
+import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 import { LocalStreamWakeup } from './local-stream-wakeup';
-import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
-import { type BroadcastListener, StreamWakeup, type WakeupListener, type WakeupPublication } from './stream-wakeup.interface';
-import { decodeWakeupMessage, encodeWakeupMessage, isFromOrigin } from './wakeup-message';
+import { type BroadcastListener, StreamWakeup, type WakeupListener } from './stream-wakeup.interface';
+import type { WakeupChannels } from './wakeup-channels';
 
 /** What a subscribed channel is for: a stream's readers, a session's readers, or a broadcast topic. */
 type ChannelTarget = SseStreamAddress | string | { topic: string };
+
+/**
+ * Where a writer on the same Redis server publishes a stream's wake-up itself (a script that
+ * stores and then `PUBLISH`es, in one round trip): the stream's channel, and the message that
+ * starts every wake-up of this process, so the subscriber here skips what was delivered locally.
+ */
+export interface WakeupPublicationTarget {
+  channel(address: SseStreamAddress): string;
+  readonly message: string;
+}
 
 /** How long shutdown waits for a subscriber connection that is still being made. */
 const CLOSE_WAIT_MS = 2_000;
@@ -23,7 +39,7 @@ const CLOSE_WAIT_MS = 2_000;
  * every change of that state wakes all readers, so none waits with the wrong strategy, and on
  * recovery each re-reads what it may have missed.
  */
-export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
+export class RedisStreamWakeup extends StreamWakeup {
   private readonly logger = new Logger('SseEventStore');
   private readonly local = new LocalStreamWakeup();
   /** Identifies this process's own messages, which it has already delivered locally. */
@@ -37,7 +53,7 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
 
   constructor(
     private readonly publisher: RedisPubSubClient,
-    private readonly keys: CacheKeys,
+    private readonly channelNames: WakeupChannels,
   ) {
     super();
   }
@@ -48,8 +64,8 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
 
   subscribe(address: SseStreamAddress, listener: WakeupListener): () => void {
     const unsubscribeLocal = this.local.subscribe(address, listener);
-    const streamChannel = this.keys.streamChannel(address);
-    const sessionChannel = this.keys.sessionChannel(address.sessionId);
+    const streamChannel = this.channelNames.streamChannel(address);
+    const sessionChannel = this.channelNames.sessionChannel(address.sessionId);
     this.retain(streamChannel, address);
     this.retain(sessionChannel, address.sessionId);
     return () => {
@@ -61,7 +77,7 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
 
   notify(address: SseStreamAddress, appended?: AppendedEvents): void {
     this.local.notify(address, appended);
-    this.publish(this.keys.streamChannel(address), encodeWakeupMessage(this.origin, appended));
+    this.publish(this.channelNames.streamChannel(address), encodeWakeupMessage(this.origin, appended));
   }
 
   notifyLocal(address: SseStreamAddress, appended?: AppendedEvents): void {
@@ -70,18 +86,17 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
 
   notifySession(sessionId: string): void {
     this.local.notifySession(sessionId);
-    this.publish(this.keys.sessionChannel(sessionId), this.origin);
+    this.publish(this.channelNames.sessionChannel(sessionId), this.origin);
   }
 
   broadcast(topic: string, message: string): void {
     this.local.broadcast(topic, message);
-    // The origin goes first, so this process's subscriber skips what was delivered here already.
-    this.publish(this.keys.broadcastChannel(topic), `${this.origin}\n${message}`);
+    this.publish(this.channelNames.broadcastChannel(topic), encodeBroadcastMessage(this.origin, message));
   }
 
   onBroadcast(topic: string, listener: BroadcastListener): () => void {
     const unsubscribeLocal = this.local.onBroadcast(topic, listener);
-    const channel = this.keys.broadcastChannel(topic);
+    const channel = this.channelNames.broadcastChannel(topic);
     this.retain(channel, { topic });
     let subscribed = true;
     return () => {
@@ -93,17 +108,15 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
   }
 
   /**
-   * A storage writing through the client these wake-ups publish on may publish them itself: the
-   * same server, the same channels, and this process's origin as the message (followed by the
-   * events, see `wakeup-message.ts`), so the subscriber here skips what the writer already
-   * delivered locally.
+   * Where a storage writing through the client these wake-ups publish on may publish them itself:
+   * the same channels, with this process's origin starting each message (see
+   * `encoding/wakeup-message.ts`). Whether a storage does is decided where the store is assembled.
    */
-  publicationThrough(client: object): WakeupPublication | undefined {
-    if (client !== this.publisher) return undefined;
-    return { channel: (address) => this.keys.streamChannel(address), message: this.origin };
+  get publicationTarget(): WakeupPublicationTarget {
+    return { channel: (address) => this.channelNames.streamChannel(address), message: this.origin };
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
     this.connected = false;
     const subscriber = this.subscriber;
@@ -157,9 +170,9 @@ export class RedisStreamWakeup extends StreamWakeup implements OnModuleDestroy {
     const entry = this.channels.get(channel);
     if (!entry) return;
     if (typeof entry.address === 'object' && 'topic' in entry.address) {
-      // A broadcast: `<origin>\n<message>`; the re-check after subscribing (no message) has nothing to deliver.
-      const separator = message?.indexOf('\n') ?? -1;
-      if (message !== undefined && separator >= 0) this.local.broadcast(entry.address.topic, message.slice(separator + 1));
+      // The re-check after subscribing (no message) has nothing to deliver.
+      const broadcast = message === undefined ? undefined : decodeBroadcastMessage(message);
+      if (broadcast !== undefined) this.local.broadcast(entry.address.topic, broadcast);
       return;
     }
     if (typeof entry.address === 'string') this.local.notifySession(entry.address);

@@ -1,22 +1,11 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-import type { AppendedEvents } from './appended-events';
+import type { AppendedEvents } from '../encoding/appended-events';
 
 /** Called on a wake-up; `appended` are the events just stored, when they travel with it. */
 export type WakeupListener = (appended?: AppendedEvents) => void;
 
 /** Called with each message broadcast on a topic. */
 export type BroadcastListener = (message: string) => void;
-
-/**
- * How a storage can publish the readers' wake-up itself, in the same round trip as the write it
- * announces (a Redis script that stores and then `PUBLISH`es).
- */
-export interface WakeupPublication {
-  /** The pub/sub channel of the stream's readers. */
-  channel(address: SseStreamAddress): string;
-  /** The message to publish; it tells this process's subscriber to skip its own wake-ups. */
-  readonly message: string;
-}
 
 /**
  * Tells waiting readers that a stream changed, so they read again instead of polling.
@@ -32,19 +21,13 @@ export abstract class StreamWakeup {
   abstract notify(address: SseStreamAddress, appended?: AppendedEvents): void;
   /**
    * Wakes the stream's readers in this process only: for a change whose wake-up the storage has
-   * already published to the other processes (see {@link publicationThrough}).
+   * already published to the other processes (wired where the store is assembled).
    */
   abstract notifyLocal(address: SseStreamAddress, appended?: AppendedEvents): void;
   /** Wakes the readers of every stream of the session (after it was deleted). */
   abstract notifySession(sessionId: string): void;
   /** True when `notify` in any process reaches the readers of every process. */
   abstract readonly reachesOtherProcesses: boolean;
-  /**
-   * How a storage that writes through `client` can publish the wake-ups to the other processes
-   * itself; `undefined` when the wake-ups do not travel through that client's server (then the
-   * writer calls {@link notify}).
-   */
-  abstract publicationThrough(client: object): WakeupPublication | undefined;
   /**
    * Sends `message` to the listeners of `topic` in every process these wake-ups reach: this
    * process's listeners at once (synchronously, before it returns), the others' through the same
@@ -53,4 +36,9 @@ export abstract class StreamWakeup {
   abstract broadcast(topic: string, message: string): void;
   /** Calls `listener` with every message broadcast on `topic`; returns the unsubscribe function. */
   abstract onBroadcast(topic: string, listener: BroadcastListener): () => void;
+  /**
+   * Stops the wake-ups: closes what they opened (a subscriber connection) and removes what they
+   * added to the application's client; called once on shutdown.
+   */
+  abstract close(): Promise<void>;
 }

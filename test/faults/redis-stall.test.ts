@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it as nodeIt, type TestContext } from 'node:test';
 import { Logger } from '@nestjs/common';
-import type { RedisClientType } from '@keyv/redis';
 import {
   SseEventPersistenceError,
   SseEventStoreError,
@@ -15,7 +14,7 @@ import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { createSseEventStore } from '../../lib/testing';
 import { collect } from '../support/async';
 import { bounded } from '../support/bounded';
-import { redisClientOf } from '../support/cache-inspection';
+import { type StoreConnection, storeConnectionOf } from '../support/cache-inspection';
 import { createTestCache, uniquePrefix } from '../support/caches';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-server';
 import { cacheLayout, redisNativeLayout } from '../support/stored-layout';
@@ -34,7 +33,7 @@ const ids = new EventIdCodec(DEFAULT_SSE_EVENT_STORE_OPTIONS.maxIdLength);
 const sequenceOf = (id: string): number => ids.parse(id)!.sequence;
 
 /** Starts a stall once it is in effect; `ended` resolves when Redis answers again. */
-type Stall = (server: RedisServerProcess, storeClient: RedisClientType) => Promise<{ ended: Promise<void> }>;
+type Stall = (server: RedisServerProcess, storeConnection: StoreConnection) => Promise<{ ended: Promise<void> }>;
 
 const STALLS: Record<string, Stall> = {
   'CLIENT PAUSE ALL': async (server) => {
@@ -43,10 +42,10 @@ const STALLS: Record<string, Stall> = {
     const ended = server.command(['PING'], STALL_MS + 10_000).then((answer) => assert.equal(answer, '+PONG\r\n'));
     return { ended };
   },
-  'DEBUG SLEEP': async (_server, storeClient) => {
+  'DEBUG SLEEP': async (_server, storeConnection) => {
     // Sent on the store's own connection: Redis runs a connection's commands in order, so every
     // command the store sends after it waits until the server wakes up.
-    const ended = storeClient.sendCommand(['DEBUG', 'SLEEP', String(STALL_MS / 1000)]).then((answer) => assert.equal(answer, 'OK'));
+    const ended = storeConnection.sendCommand(['DEBUG', 'SLEEP', String(STALL_MS / 1000)]).then((answer) => assert.equal(answer, 'OK'));
     return { ended };
   },
 };
@@ -108,7 +107,7 @@ describe('a stalled Redis', () => {
         // would follow is never sent once the call has timed out).
         await store.deleteStreamsForSession('warm-up');
 
-        const { ended } = await stall(server, redisClientOf(testCache.cache)!);
+        const { ended } = await stall(server, storeConnectionOf(testCache.cache)!);
         let stallOver = false;
         void ended.then(
           () => (stallOver = true),

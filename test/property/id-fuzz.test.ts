@@ -13,6 +13,7 @@ import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import type { EventIdFormat } from '../../lib/event-id/event-id-format.interface';
 import { SignedEventIdCodec } from '../../lib/event-id/signed-event-id.codec';
 import { CacheKeys } from '../../lib/storage/cache-keys';
+import { WakeupChannels } from '../../lib/wakeup/wakeup-channels';
 import { collect } from '../support/async';
 import { bounded, HangError } from '../support/bounded';
 import { openStoreBackend, STORE_BACKENDS, type BackendStore, type StoreBackend, type StoreBackendCache } from '../support/store-backends';
@@ -292,14 +293,15 @@ function hashTag(key: string): string {
 
 describe('cache keys and ids of different streams never collide', () => {
   const keys = new CacheKeys('sse');
+  const channels = new WakeupChannels('sse');
   const streamKeys = (address: SseStreamAddress) => [
     keys.metadata(address),
     keys.eventPrefix(address) + '1',
     keys.eventPrefix(address) + '12',
-    keys.streamChannel(address),
+    channels.streamChannel(address),
   ];
   const storable = (address: { sessionId: string; streamId: string }) => address.sessionId.isWellFormed() && address.streamId.isWellFormed();
-  const sessionKeys = (sessionId: string) => [keys.sessionIndex(sessionId), keys.sessionTombstone(sessionId), keys.sessionChannel(sessionId)];
+  const sessionKeys = (sessionId: string) => [keys.sessionIndex(sessionId), keys.sessionTombstone(sessionId), channels.sessionChannel(sessionId)];
 
   it('two different (session, stream) pairs share no key, and no key of one starts with the other\'s event or session prefix (property)', () => {
     fc.assert(

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Logger } from '@nestjs/common';
 import { createClient } from '@redis/client';
 import { createCache } from 'cache-manager';
 import calculateSlot from 'cluster-key-slot';
-import { Keyv } from 'keyv';
 import {
   type SseEventStore,
   SseEventStoreError,
@@ -22,7 +20,8 @@ import { createSseEventStore } from '../../lib/testing';
 import { collect, delay, type Recording, record, waitFor } from '../support/async';
 import { bounded } from '../support/bounded';
 import { readHeld } from '../support/read-held';
-import { uniquePrefix } from '../support/caches';
+import { REDIS_CLIENT_KINDS, type RedisClientKind, uniquePrefix } from '../support/caches';
+import { clusterCache } from '../support/cluster-caches';
 import { type RedisClusterNode, type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster';
 
 Logger.overrideLogger(['error']);
@@ -60,27 +59,26 @@ interface StreamRun {
 }
 
 /** A store on a cluster client of its own, as one application instance has; every node is a root node. */
-function instance(t: TestContext, cluster: RedisClusterProcesses, keyPrefix: string): SseEventStore {
-  const client = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
-  client.on('error', () => undefined);
-  const keyvStore = new KeyvRedis(client);
-  const cache = createCache({ stores: [new Keyv({ store: keyvStore, useKeyPrefix: false })] });
+function instance(t: TestContext, kind: RedisClientKind, cluster: RedisClusterProcesses, keyPrefix: string): SseEventStore {
+  const { keyv, ignoreErrors, disconnect } = clusterCache(kind, cluster.urls);
+  ignoreErrors();
+  const cache = createCache({ stores: [keyv] });
   const created = createSseEventStore({ cache, keyPrefix, storage: 'redis', operationTimeout: OPERATION_TIMEOUT_MS, pollingInterval: 100 });
   t.after(async () => {
     await created.close();
-    await keyvStore.disconnect(true).catch(() => undefined);
+    await disconnect();
   });
   return created.store;
 }
 
 // Required, never skipped: without redis-server and redis-cli on the PATH these tests fail.
-describe('native Redis storage on a Redis Cluster: a master is killed', () => {
+for (const kind of REDIS_CLIENT_KINDS) describe(`native Redis storage on a Redis Cluster (${kind === 'redis' ? 'node-redis' : 'iovalkey'}): a master is killed`, () => {
   it('with its replica in sync: acknowledged events survive, readers never see a wrong or repeated event, the store works on without a rebuild', { timeout: 60_000 }, (t) =>
-    killMaster(t, { replicaLags: false }),
+    killMaster(t, kind, { replicaLags: false }),
   );
 
   it('with its replica behind: the acknowledged events it lacks are lost, only those, readers are told, and no id is given twice', { timeout: 60_000 }, (t) =>
-    killMaster(t, { replicaLags: true }),
+    killMaster(t, kind, { replicaLags: true }),
   );
 });
 
@@ -90,13 +88,13 @@ describe('native Redis storage on a Redis Cluster: a master is killed', () => {
  * kept, what readers got, and that the store goes on. With `replicaLags`, the victim's replica
  * stops receiving its writes shortly before the kill, so acknowledged writes are lost for sure.
  */
-async function killMaster(t: TestContext, { replicaLags }: { replicaLags: boolean }): Promise<void> {
+async function killMaster(t: TestContext, kind: RedisClientKind, { replicaLags }: { replicaLags: boolean }): Promise<void> {
   const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
   t.after(() => cluster.dispose());
   const keyPrefix = uniquePrefix();
   const keys = new RedisStreamKeys(keyPrefix);
-  const writerSide = instance(t, cluster, keyPrefix);
-  const readerSide = instance(t, cluster, keyPrefix);
+  const writerSide = instance(t, kind, cluster, keyPrefix);
+  const readerSide = instance(t, kind, cluster, keyPrefix);
   const byMaster = await sessionsByMaster(cluster, keys);
   const victim = cluster.nodes.find((node) => node.port === [...byMaster.keys()][0])!;
   const victimSessions = new Set(byMaster.get(victim.port));

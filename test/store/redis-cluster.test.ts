@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it as nodeIt, type TestContext } from 'node:test';
-import KeyvRedis, { createCluster, type RedisClusterType } from '@keyv/redis';
 import { Logger } from '@nestjs/common';
 import { createCache } from 'cache-manager';
 import calculateSlot from 'cluster-key-slot';
-import { Keyv } from 'keyv';
 import { type SseEventStore, type SseEventStoreModuleOptions } from '../../lib';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
@@ -13,7 +11,8 @@ import { McpServerEventBus } from '../../lib/mcp';
 import { createSseEventStore } from '../../lib/testing';
 import { setTimeout as delay } from 'node:timers/promises';
 import { collect, record, waitFor } from '../support/async';
-import { uniquePrefix } from '../support/caches';
+import { REDIS_CLIENT_KINDS, uniquePrefix } from '../support/caches';
+import { clusterCache } from '../support/cluster-caches';
 import { type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster';
 import { redisRoundTrips, type RoundTripLog } from '../support/round-trips';
 
@@ -23,25 +22,24 @@ const it = (name: string, fn: (t: TestContext) => Promise<void>) => nodeIt(name,
 const ids = new EventIdCodec(DEFAULT_SSE_EVENT_STORE_OPTIONS.maxIdLength);
 
 // Required, never skipped: without redis-server and redis-cli on the PATH these tests fail.
-describe('native Redis storage on a Redis Cluster', () => {
+for (const kind of REDIS_CLIENT_KINDS) describe(`native Redis storage on a Redis Cluster (${kind === 'redis' ? 'node-redis' : 'iovalkey'})`, () => {
   let cluster: RedisClusterProcesses;
   before(async () => {
     cluster = await startRedisCluster({ masters: 3 });
   });
   after(() => cluster?.dispose());
 
-  /** A store on a cluster client of its own behind `@keyv/redis`, as one application instance has. */
+  /** A store on a cluster client of its own, as one application instance has. */
   async function instance(t: TestContext, keyPrefix: string, options: Omit<SseEventStoreModuleOptions, 'cache' | 'keyPrefix'> = {}) {
-    const client = createCluster({ rootNodes: [{ url: cluster.urls[0] }] });
-    const keyvStore = new KeyvRedis(client);
-    const cache = createCache({ stores: [new Keyv({ store: keyvStore, useKeyPrefix: false })] });
+    const { keyv, view, disconnect } = clusterCache(kind, [cluster.urls[0]]);
+    const cache = createCache({ stores: [keyv] });
     const recorded = redisRoundTrips(cache);
     const created = createSseEventStore({ ...options, cache: recorded.cache, keyPrefix, storage: 'redis' });
     t.after(async () => {
       await created.close();
-      await keyvStore.disconnect(true);
+      await disconnect();
     });
-    return { store: created.store as SseEventStore, trips: recorded.log as RoundTripLog, client: client as RedisClusterType };
+    return { store: created.store as SseEventStore, trips: recorded.log as RoundTripLog, client: view };
   }
 
   it('streams of sessions on every node: one script call per session, each within one slot; another instance reads them', async (t) => {
@@ -51,7 +49,7 @@ describe('native Redis storage on a Redis Cluster', () => {
     const writers = await Promise.all(sessions.map((sessionId) => writerSide.store.createStream({ sessionId, streamId: 'main' })));
 
     const keys = new RedisStreamKeys(keyPrefix);
-    const masters = new Set(sessions.map((sessionId) => writerSide.client.getSlotMaster(calculateSlot(keys.index(sessionId))).address));
+    const masters = new Set(sessions.map((sessionId) => writerSide.client.masterOf(calculateSlot(keys.index(sessionId)))));
     assert.equal(masters.size, 3, 'the sessions live on all three masters');
 
     writerSide.trips.reset();

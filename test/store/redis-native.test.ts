@@ -14,8 +14,9 @@ import {
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import { CacheKeys } from '../../lib/storage/cache-keys';
+import { WakeupChannels } from '../../lib/wakeup/wakeup-channels';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
-import { MAX_PUSHED_CHARS } from '../../lib/wakeup/appended-events';
+import { MAX_PUSHED_CHARS } from '../../lib/encoding/appended-events';
 import { createSseEventStore } from '../../lib/testing';
 import { collect, delay, record, waitFor } from '../support/async';
 import { listKeys, redisClientOf } from '../support/cache-inspection';
@@ -200,7 +201,7 @@ describe('native Redis storage', () => {
       // A polling interval far longer than the test: whatever arrives was pushed.
       const readerSide = await instance(t, keyPrefix, { storage: 'redis', pollingInterval: 3_600_000 });
       const address = { sessionId: 'live', streamId: 'push' };
-      const messages = await countMessages(t, writerSide.client, new CacheKeys(keyPrefix).streamChannel(address));
+      const messages = await countMessages(t, writerSide.client, new WakeupChannels(keyPrefix).streamChannel(address));
       const writer = await writerSide.store.createStream(address);
       const reader = await readerSide.store.getStreamReaderFromStart(address);
       const live = record(reader!.events());
@@ -221,7 +222,7 @@ describe('native Redis storage', () => {
       const keyPrefix = uniquePrefix();
       const probe = await instance(t, keyPrefix);
       const address = { sessionId: 'own-client', streamId: 'main' };
-      const messages = await countMessages(t, probe.client, new CacheKeys(keyPrefix).streamChannel(address));
+      const messages = await countMessages(t, probe.client, new WakeupChannels(keyPrefix).streamChannel(address));
       const publisher = probe.client.duplicate();
       await publisher.connect();
       t.after(() => publisher.destroy());
@@ -236,7 +237,7 @@ describe('native Redis storage', () => {
       // Pub/sub turned off: nothing is published at all.
       const silent = await instance(t, keyPrefix, { storage: 'redis', redis: false });
       const quiet = await silent.store.createStream({ ...address, streamId: 'quiet' });
-      const quietMessages = await countMessages(t, probe.client, new CacheKeys(keyPrefix).streamChannel({ ...address, streamId: 'quiet' }));
+      const quietMessages = await countMessages(t, probe.client, new WakeupChannels(keyPrefix).streamChannel({ ...address, streamId: 'quiet' }));
       for (let n = 0; n < 3; n++) await quiet.write({ data: n });
       await delay(100);
       assert.equal(quietMessages.count(), 0);
@@ -281,7 +282,7 @@ describe('native Redis storage', () => {
     it('every key and wake-up channel of a session hashes to one Redis Cluster slot', async () => {
       const keyPrefix = 'sse';
       const keys = new RedisStreamKeys(keyPrefix);
-      const channels = new CacheKeys(keyPrefix);
+      const channels = new WakeupChannels(keyPrefix);
       for (const sessionId of ['s', '', '{tag}', 'a}b{c', 'séssion ✓', 'x'.repeat(300)]) {
         const names = [keys.tombstone(sessionId), keys.index(sessionId), channels.sessionChannel(sessionId)];
         for (const streamId of ['main', '', '{other}']) {

@@ -9,7 +9,7 @@ import {
   SseSessionDeletedError,
   type SseEventStoreModuleOptions,
 } from '../../lib';
-import { encodeEvent } from '../../lib/storage/stored-records';
+import { encodeEvent } from '../../lib/encoding/stored-records';
 import { collect, waitFor } from '../support/async';
 import { openStoreBackend, STORE_BACKENDS, type BackendStore, type StoreBackendCache } from '../support/store-backends';
 

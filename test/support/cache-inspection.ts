@@ -1,14 +1,38 @@
 import type { RedisClientType } from '@keyv/redis';
 import type { Cache } from 'cache-manager';
 import type { Keyv } from 'keyv';
+import { inspectionClientOf } from './caches';
 
 /** The tests create single-node clients only (no cluster, no sentinel). */
 type RedisClient = RedisClientType;
 
-/** The Redis client behind a cache's first store, or `undefined` for a cache that is not on `@keyv/redis`. */
+/**
+ * The Redis client behind a cache's first store (for a cache on `@keyv/valkey`, a node-redis client
+ * on the same server), or `undefined` for a cache that is not on Redis.
+ */
 export function redisClientOf(cache: Cache): RedisClient | undefined {
+  const inspection = inspectionClientOf(cache);
+  if (inspection) return inspection;
   const store = (cache.stores[0] as Keyv | undefined)?.store as { client?: RedisClient } | undefined;
   return store && !(store instanceof Map) && store.client ? store.client : undefined;
+}
+
+/** A connection that runs commands in order with the store's own commands. */
+export interface StoreConnection {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/**
+ * The very connection the store sends its commands on (Redis runs a connection's commands in
+ * order): the node-redis client behind `@keyv/redis`, or iovalkey's behind `@keyv/valkey`.
+ */
+export function storeConnectionOf(cache: Cache): StoreConnection | undefined {
+  const store = (cache.stores[0] as Keyv | undefined)?.store as { client?: RedisClient; redis?: { call(...args: string[]): Promise<unknown> } };
+  if (store?.redis) {
+    const iovalkey = store.redis;
+    return { sendCommand: (args) => iovalkey.call(...args) };
+  }
+  return store?.client;
 }
 
 /**

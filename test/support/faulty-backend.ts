@@ -3,7 +3,7 @@ import { type Cache, createCache } from 'cache-manager';
 import type { SseEventStorage, SseStreamAddress } from '../../lib';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { redisClientOf } from './cache-inspection';
-import { REDIS_CONNECT_TIMEOUT_MS } from './caches';
+import { createTestCache, REDIS_CONNECT_TIMEOUT_MS, type RedisClientKind } from './caches';
 import { createFailingCache } from './failing-cache';
 import { createOutageCache } from './outage-cache';
 import { startRedisServer } from './redis-server';
@@ -44,6 +44,8 @@ export async function openFaultyBackend(backend: StoreBackend): Promise<FaultyBa
       return redisBackend('generic');
     case 'redis-native':
       return redisBackend('redis');
+    case 'valkey-native':
+      return redisBackend('redis', 'valkey');
     default:
       return unknownBackend(backend);
   }
@@ -70,13 +72,12 @@ async function memoryBackend(): Promise<FaultyBackend> {
   };
 }
 
-async function redisBackend(storage: 'generic' | 'redis'): Promise<FaultyBackend> {
+async function redisBackend(storage: 'generic' | 'redis', client: RedisClientKind = 'redis'): Promise<FaultyBackend> {
   const server = await startRedisServer();
-  const keyv = createKeyv(server.url, { connectionTimeout: REDIS_CONNECT_TIMEOUT_MS });
-  const store = keyv.store as KeyvRedis<unknown>;
-  const cache = createCache({ stores: [keyv] });
+  let cache: Cache;
+  let disconnect: () => Promise<unknown>;
   try {
-    await store.getClient();
+    ({ cache, disconnect } = await connectCache(client, server.url));
   } catch (error) {
     await server.dispose();
     throw error;
@@ -104,11 +105,26 @@ async function redisBackend(storage: 'generic' | 'redis'): Promise<FaultyBackend
       }
     },
     async close() {
-      // Forced: a graceful close would wait for the commands a stall holds.
-      await store.disconnect(true).catch(() => undefined);
+      await disconnect().catch(() => undefined);
       await server.dispose();
     },
   };
+}
+
+/**
+ * A cache on `url` through the client, and a forced disconnect: a graceful one would wait for the
+ * commands a stall holds (iovalkey's `disconnect()`, which the valkey cache's close calls, is forced).
+ */
+async function connectCache(client: RedisClientKind, url: string): Promise<{ cache: Cache; disconnect(): Promise<unknown> }> {
+  if (client === 'valkey') {
+    const test = await createTestCache('valkey', url);
+    return { cache: test.cache, disconnect: () => test.close() };
+  }
+  const keyv = createKeyv(url, { connectionTimeout: REDIS_CONNECT_TIMEOUT_MS });
+  const store = keyv.store as KeyvRedis<unknown>;
+  const cache = createCache({ stores: [keyv] });
+  await store.getClient();
+  return { cache, disconnect: () => store.disconnect(true) };
 }
 
 async function corruptCacheEvent(cache: Cache, keyPrefix: string, address: SseStreamAddress, sequence: number): Promise<void> {

@@ -61,8 +61,9 @@ const SCRIPT_KINDS: Record<string, TripKind> = {
 const SCRIPT_NAMES = new Map(REDIS_STREAM_SCRIPTS.map((script) => [script.sha, script.name]));
 
 /**
- * Wraps a cache on `@keyv/redis` so that the node-redis client the native storage finds behind it
- * (`cache.stores[i].store.client`) records every command sent through `sendCommand`: each is a
+ * Wraps a cache on `@keyv/redis` (or `@keyv/valkey`) so that the node-redis client the native
+ * storage finds behind it (`cache.stores[i].store.client`; iovalkey's `store.redis`) records every
+ * command sent through `sendCommand`: each is a
  * round trip of the native path, except the `XRANGE` a read sends right behind its script, in the
  * same socket write (node-redis writes what was issued before its next `setImmediate` at once),
  * which belongs to that read's round trip. The wake-ups' pub/sub goes through the client's own
@@ -91,32 +92,42 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
       setImmediate(() => (readInTick = undefined));
     }
   };
-  const clients = new WeakMap<object, object>();
-  const wrapClient = (client: object): object => {
-    let wrapped = clients.get(client);
-    if (!wrapped) {
-      wrapped = new Proxy(client, {
-        get(target, property) {
-          // Read with the client itself as receiver: node-redis getters use private fields.
-          const value = Reflect.get(target, property) as unknown;
-          if (typeof value !== 'function') return value;
-          if (property !== 'sendCommand') return value.bind(target);
-          return (...args: unknown[]) => {
-            // A single-server client takes (args, options); a cluster client (firstKey, isReadonly, args, options).
-            record((Array.isArray(args[0]) ? args[0] : args[2]) as string[]);
-            return (value as (...callArgs: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
-      clients.set(client, wrapped);
-    }
-    return wrapped;
+  /** Proxies of a client whose `method` records the command it sends (`commandOf` finds it in the arguments). */
+  const recordingClients = (method: string, commandOf: (args: unknown[]) => string[]) => {
+    const proxies = new WeakMap<object, object>();
+    return (client: object): object => {
+      let wrapped = proxies.get(client);
+      if (!wrapped) {
+        wrapped = new Proxy(client, {
+          get(target, property) {
+            // Read with the client itself as receiver: node-redis getters use private fields.
+            const value = Reflect.get(target, property) as unknown;
+            if (typeof value !== 'function') return value;
+            if (property !== method) return value.bind(target);
+            return (...args: unknown[]) => {
+              record(commandOf(args));
+              return (value as (...callArgs: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+        proxies.set(client, wrapped);
+      }
+      return wrapped;
+    };
   };
+  // A single-server node-redis client takes (args, options); a cluster client (firstKey, isReadonly, args, options).
+  const wrapClient = recordingClients('sendCommand', (args) => (Array.isArray(args[0]) ? args[0] : args[2]) as string[]);
+  // iovalkey's client (`@keyv/valkey`) is sent the native storage's commands as `Command` objects.
+  const wrapIovalkeyClient = recordingClients('sendCommand', ([command]) => {
+    const { name, args } = command as { name: string; args: string[] };
+    return [name, ...args];
+  });
   const wrapStore = (store: object): object =>
     new Proxy(store, {
       get(target, property) {
         const value = Reflect.get(target, property) as unknown;
         if (property === 'client' && typeof value === 'object' && value !== null) return wrapClient(value);
+        if (property === 'redis' && typeof value === 'object' && value !== null) return wrapIovalkeyClient(value);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });

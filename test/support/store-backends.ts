@@ -3,12 +3,12 @@ import { createSseEventStore } from '../../lib/testing';
 import { createTestCache, type TestCache, uniquePrefix } from './caches';
 
 /**
- * Where a store keeps its streams in a test: the in-memory cache, or Redis through `@keyv/redis`
- * on the generic cache-manager path or natively.
+ * Where a store keeps its streams in a test: the in-memory cache, Redis through `@keyv/redis`
+ * on the generic cache-manager path or natively, or Redis natively through `@keyv/valkey`.
  */
-export type StoreBackend = 'memory' | 'redis-generic' | 'redis-native';
+export type StoreBackend = 'memory' | 'redis-generic' | 'redis-native' | 'valkey-native';
 
-export const STORE_BACKENDS: readonly StoreBackend[] = ['memory', 'redis-generic', 'redis-native'];
+export const STORE_BACKENDS: readonly StoreBackend[] = ['memory', 'redis-generic', 'redis-native', 'valkey-native'];
 
 type StoreOptions = Omit<SseEventStoreModuleOptions, 'cache' | 'keyPrefix' | 'storage'>;
 
@@ -28,12 +28,12 @@ export interface StoreBackendCache {
 
 /** Connects to the backend (Redis at REDIS_URL; fails when it is not there, never skips). */
 export async function openStoreBackend(backend: StoreBackend): Promise<StoreBackendCache> {
-  const testCache: TestCache = await createTestCache(backend === 'memory' ? 'memory' : 'redis');
+  const testCache: TestCache = await createTestCache(backend === 'memory' ? 'memory' : backend === 'valkey-native' ? 'valkey' : 'redis');
   return {
     backend,
     openStore(options = {}) {
       const keyPrefix = uniquePrefix();
-      const storage = backend === 'redis-generic' ? 'generic' : backend === 'redis-native' ? 'redis' : 'auto';
+      const storage = backend === 'redis-generic' ? 'generic' : backend === 'memory' ? 'auto' : 'redis';
       const created = createSseEventStore({ ...options, cache: testCache.cache, keyPrefix, storage });
       return { store: created.store, keyPrefix, close: created.close };
     },

@@ -1,27 +1,43 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
+import type { Cache } from 'cache-manager';
+import Redis from 'iovalkey';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { createSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
-import { createTestCache, type TestCache, uniquePrefix } from '../support/caches';
+import { createTestCache, REDIS_URL, type TestCache, uniquePrefix } from '../support/caches';
 import { countingCache } from '../support/counting-cache';
 
+/**
+ * Where the wake-ups get their Redis client: the one behind the cache, or an iovalkey client given
+ * in the `redis` option (whatever the cache's client is).
+ */
+const WAKEUP_CLIENTS = { 'the client behind the cache': false, 'an iovalkey client in the redis option': true } as const;
+
 /** Two stores on separate Redis connections stand for two application instances. */
-describe('cross-instance wake-ups through Redis pub/sub', () => {
+for (const [clientName, viaOption] of Object.entries(WAKEUP_CLIENTS)) describe(`cross-instance wake-ups through Redis pub/sub, on ${clientName}`, () => {
   const keyPrefix = uniquePrefix();
   const caches: TestCache[] = [];
+  const optionClients: Redis[] = [];
   const stores: StandaloneSseEventStore[] = [];
   let readerCounts: ReturnType<typeof countingCache>;
+
+  /** A store on `cache`, with its own iovalkey client for the wake-ups when the variant says so. */
+  const openStore = (cache: Cache): StandaloneSseEventStore => {
+    const redis = viaOption ? new Redis(REDIS_URL) : undefined;
+    if (redis) optionClients.push(redis);
+    // A polling interval far longer than the test: whatever arrives was pushed.
+    return createSseEventStore({ cache, keyPrefix, redis, pollingInterval: 3_600_000 });
+  };
 
   before(async () => {
     caches.push(await createTestCache('redis'), await createTestCache('redis'));
     readerCounts = countingCache(caches[1].cache);
-    // A polling interval far longer than the test: whatever arrives was pushed.
-    stores.push(createSseEventStore({ cache: caches[0].cache, keyPrefix, pollingInterval: 3_600_000 }));
-    stores.push(createSseEventStore({ cache: readerCounts.cache, keyPrefix, pollingInterval: 3_600_000 }));
+    stores.push(openStore(caches[0].cache), openStore(readerCounts.cache));
   });
 
   after(async () => {
     for (const store of stores) await store.close();
+    for (const client of optionClients) client.disconnect();
     for (const cache of caches) await cache.close();
   });
 

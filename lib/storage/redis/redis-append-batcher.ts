@@ -1,4 +1,4 @@
-import { isPushable, storedChars } from '../../wakeup/appended-events';
+import { isPushable, storedChars } from '../../encoding/appended-events';
 import type { RedisCommands } from './redis-commands';
 import type { RedisStreamKeySet } from './redis-stream-keys';
 import type { AppendEventsInput, AppendOutcome } from './scripts/append-events.script';
@@ -29,7 +29,7 @@ export interface AppendSettings {
   maxEvents: number;
   /**
    * Published on each stream's channel after its events are stored, followed by the events when
-   * they are not too large (see `wakeup-message.ts`); `''` publishes nothing.
+   * they are not too large (see `encoding/wakeup-message.ts`); `''` publishes nothing.
    */
   wakeupMessage: string;
 }

@@ -1,4 +1,4 @@
-import { parseStored, type StoredEvent, toEventRecord } from '../stored-records';
+import { parseStored, type StoredEvent, toEventRecord } from '../../encoding/stored-records';
 import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult } from '../stream-storage.interface';
 import type { ReadStreamResult } from './scripts/read-stream.script';
 

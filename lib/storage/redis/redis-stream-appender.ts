@@ -42,7 +42,6 @@ export interface RedisAppenderContext {
  * {@link RedisAppendBatcher}, so appends of many streams share a script call.
  */
 export class RedisStreamAppender implements StreamAppender {
-  readonly publishesWakeups: boolean;
   private readonly touchTimer: NodeJS.Timeout;
   /** The last sequence of an append that was acknowledged (stored, and its answer received). */
   private acknowledgedLast: number;
@@ -63,7 +62,6 @@ export class RedisStreamAppender implements StreamAppender {
     private readonly context: RedisAppenderContext,
   ) {
     this.acknowledgedLast = lastSequence;
-    this.publishesWakeups = context.wakeupMessage !== '';
     this.touchTimer = startKeepAlive(context.options, () => this.touch());
   }
 

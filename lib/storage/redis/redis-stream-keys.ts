@@ -1,9 +1,9 @@
 import { encodeIdPart } from '../../event-id/event-id.codec';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
-import { CacheKeys } from '../cache-keys';
+import { KeyNamespace } from '../../encoding/key-namespace';
 
 /**
- * Version of the native Redis layout. Its keys live under the session root of {@link CacheKeys}
+ * Version of the native Redis layout. Its keys live under the session root of {@link KeyNamespace}
  * (so they share the session's hash tag and the library's key version) in a namespace of their
  * own, `r1:`: generic and native data never share a key, and a change of this layout gets a new
  * marker instead of reading old entries.
@@ -33,15 +33,15 @@ export interface RedisStreamKeySet {
  * in that slot. Wake-up channels are not part of the layout: they belong to the wake-ups.
  */
 export class RedisStreamKeys {
-  private readonly cacheKeys: CacheKeys;
+  private readonly namespace: KeyNamespace;
 
   constructor(keyPrefix: string) {
-    this.cacheKeys = new CacheKeys(keyPrefix);
+    this.namespace = new KeyNamespace(keyPrefix);
   }
 
   /** Every key of the session starts with this. */
   sessionRoot(sessionId: string): string {
-    return `${this.cacheKeys.sessionRoot(sessionId)}${REDIS_LAYOUT_VERSION}:`;
+    return `${this.namespace.sessionRoot(sessionId)}${REDIS_LAYOUT_VERSION}:`;
   }
 
   stream(address: SseStreamAddress): RedisStreamKeySet {

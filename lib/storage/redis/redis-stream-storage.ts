@@ -5,11 +5,10 @@ import { SseStreamClosedError } from '../../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
-import type { WakeupPublication } from '../../wakeup/stream-wakeup.interface';
 import { StorageErrors } from '../storage-errors';
 import { deleteInBatches, longestLifetime } from '../stream-lifetimes';
 import { type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
-import type { RedisConnection } from './redis-command-client.interface';
+import type { RedisConnection } from '../../redis/redis-connection';
 import { RedisAppendBatcher } from './redis-append-batcher';
 import { RedisCommands } from './redis-commands';
 import { toReadResult } from './redis-read-reply';
@@ -23,9 +22,19 @@ import { READ_STREAM } from './scripts/read-stream.script';
 import { runRedisScript } from './scripts/redis-script';
 
 /**
- * The native storage path for a cache on Redis or Valkey (`@keyv/redis`, a single server or a
- * cluster): the store talks to the cache's node-redis client directly instead of going through
- * cache-manager. Each stream is one Redis Stream plus a metadata hash (layout in
+ * Where the scripts publish the readers' wake-ups, when the wake-ups travel through the same
+ * Redis server: each stream's channel, and the message that starts every wake-up (the wake-ups'
+ * format builds on it, see `encoding/wakeup-message.ts`).
+ */
+export interface ScriptWakeupPublication {
+  channel(address: SseStreamAddress): string;
+  readonly message: string;
+}
+
+/**
+ * The native storage path for a cache on Redis or Valkey (`@keyv/redis` or `@keyv/valkey`, a
+ * single server or a cluster): the store talks to the cache's Redis client directly, through the
+ * client seam in `lib/redis`, instead of going through cache-manager. Each stream is one Redis Stream plus a metadata hash (layout in
  * {@link RedisStreamKeys}); every change is one Lua script, atomic and one round trip:
  *
  * - append: takes the next sequences from the metadata, `XADD`s the events, trims to the
@@ -56,7 +65,6 @@ import { runRedisScript } from './scripts/redis-script';
  *   ever given twice.
  */
 export class RedisStreamStorage extends StreamStorage {
-  readonly isProcessLocal = false;
   private readonly logger = new Logger('SseEventStore');
   private readonly commands: RedisCommands;
   private readonly keys: RedisStreamKeys;
@@ -66,7 +74,7 @@ export class RedisStreamStorage extends StreamStorage {
     connection: RedisConnection,
     private readonly options: ResolvedSseEventStoreOptions,
     /** How to publish the readers' wake-ups from the scripts; without it the writers publish them. */
-    private readonly publication?: WakeupPublication,
+    private readonly publication?: ScriptWakeupPublication,
   ) {
     super();
     this.commands = new RedisCommands(connection, options.operationTimeout);
@@ -154,6 +162,10 @@ export class RedisStreamStorage extends StreamStorage {
     const doomed = [index, ...members.flatMap((member) => this.keys.streamKeysOf(sessionId, member))];
     await deleteInBatches(doomed, (batch) => this.commands.run(batch[0], ['UNLINK', ...batch]));
     return members.length;
+  }
+
+  async close(): Promise<void> {
+    this.commands.close();
   }
 
   /** Runs the open script. */

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { encodeEvent } from '../../../lib/storage/stored-records';
+import { encodeEvent } from '../../../lib/encoding/stored-records';
 import { ChangeSignal } from '../../../lib/stream/change-signal';
-import { AppendedEvents } from '../../../lib/wakeup/appended-events';
+import { AppendedEvents } from '../../../lib/encoding/appended-events';
 
 const settled = async (promise: Promise<unknown>): Promise<boolean> => {
   let done = false;

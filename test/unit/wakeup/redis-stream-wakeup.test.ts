@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { CacheKeys } from '../../../lib/storage/cache-keys';
-import { encodeEvent } from '../../../lib/storage/stored-records';
-import { AppendedEvents } from '../../../lib/wakeup/appended-events';
-import type { RedisPubSubClient } from '../../../lib/wakeup/redis-pub-sub-client.interface';
+import { encodeEvent } from '../../../lib/encoding/stored-records';
+import { AppendedEvents } from '../../../lib/encoding/appended-events';
+import type { RedisPubSubClient } from '../../../lib/redis/redis-pub-sub-client.interface';
 import { RedisStreamWakeup } from '../../../lib/wakeup/redis-stream-wakeup';
+import { WakeupChannels } from '../../../lib/wakeup/wakeup-channels';
 
 /** A stand-in for a node-redis client: records calls and lets the test deliver messages and connection events. */
 class FakeRedisClient extends EventEmitter implements RedisPubSubClient {
@@ -56,7 +56,7 @@ class FakeRedisClient extends EventEmitter implements RedisPubSubClient {
   }
 }
 
-const keys = new CacheKeys('unit');
+const keys = new WakeupChannels('unit');
 const address = { sessionId: 's', streamId: 't' };
 const flush = () => new Promise((resolve) => setTimeout(resolve, 5));
 
@@ -72,7 +72,7 @@ test('one subscriber connection serves every reader of the process', async () =>
   await flush();
   assert.equal(publisher.duplicates.length, 1);
   off.forEach((unsubscribe) => unsubscribe());
-  await wakeup.onModuleDestroy();
+  await wakeup.close();
   assert.equal(publisher.duplicates[0].destroyed, true);
 });
 

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { encodeEvent } from '../../../lib/storage/stored-records';
-import { AppendedEvents, MAX_PUSHED_CHARS } from '../../../lib/wakeup/appended-events';
-import { decodeWakeupMessage, encodeWakeupMessage, isFromOrigin } from '../../../lib/wakeup/wakeup-message';
+import { encodeEvent } from '../../../lib/encoding/stored-records';
+import { AppendedEvents, MAX_PUSHED_CHARS } from '../../../lib/encoding/appended-events';
+import { decodeWakeupMessage, encodeWakeupMessage, isFromOrigin } from '../../../lib/encoding/wakeup-message';
 
 const ORIGIN = '6f1c2c44-7a43-4b9e-9d55-0f7f1f1b7f0e';
 

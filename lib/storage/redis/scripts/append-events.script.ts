@@ -1,3 +1,4 @@
+import { WAKEUP_SEPARATOR_LUA } from '../../../encoding/wakeup-message';
 import { luaScript, type RedisScript, unexpectedReply } from './redis-script';
 import { ScriptReplyCode } from './lua-prelude';
 import { type LayoutInput, ScriptLayout } from './script-layout';
@@ -118,7 +119,7 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
     redis.call('PEXPIRE', metadata, metadata_ttl)
   end
   if push then
-    redis.call('PUBLISH', channel, message .. '\\n' .. string.format('%d', first) .. '\\n' .. table.concat(ARGV, '\\n', offset, offset + count - 1))
+    redis.call('PUBLISH', channel, message .. ${WAKEUP_SEPARATOR_LUA} .. string.format('%d', first) .. ${WAKEUP_SEPARATOR_LUA} .. table.concat(ARGV, ${WAKEUP_SEPARATOR_LUA}, offset, offset + count - 1))
   elseif message ~= '' then
     redis.call('PUBLISH', channel, message)
   end
@@ -159,7 +160,8 @@ return results
  * them, and any later one finds no metadata and then the tombstone.
  *
  * The wake-up is the message given, followed by the first sequence and the events, one per line,
- * when the writer asks for them to travel with it (the format of `wakeup-message.ts`).
+ * when the writer asks for them to travel with it: the format of `encoding/wakeup-message.ts`,
+ * whose separator is interpolated into the script.
  *
  * Answers per stream, in order: its first new sequence, or why it was refused (a completion is
  * final for the writers that were open then, in every process).

@@ -1,6 +1,6 @@
 /**
  * The part of a node-redis (`@redis/client` 5) client that cross-instance wake-ups use; the
- * client behind `@keyv/redis` is one.
+ * client behind `@keyv/redis` is one, and an iovalkey client is adapted to it.
  */
 export interface RedisPubSubClient {
   /** A new connection with the same settings: the wake-ups' subscriber connection. */

@@ -1,5 +1,4 @@
-import { parseStored, type StoredEvent, toEventRecord } from '../storage/stored-records';
-import type { StoredEventRecord } from '../storage/stream-storage.interface';
+import { parseStored, type StoredEvent, type StoredEventRecord, toEventRecord } from './stored-records';
 
 /**
  * Largest total size (characters of stored event JSON) of the events that travel with a wake-up;

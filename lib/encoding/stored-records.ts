@@ -1,5 +1,11 @@
-import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
-import type { StoredEventRecord, StreamSnapshot } from './stream-storage.interface';
+import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
+
+/** An event as stored, decoded. */
+export interface StoredEventRecord {
+  data: unknown;
+  type?: string;
+  retry?: number;
+}
 
 /** Stored metadata; short field names keep every write small. */
 export interface StoredMetadata {
@@ -18,10 +24,6 @@ export interface StoredEvent {
   r?: number;
   w: number;
   a?: number;
-}
-
-export function toSnapshot(metadata: StoredMetadata): StreamSnapshot {
-  return { mode: metadata.m, completed: metadata.c, firstSequence: metadata.f, lastSequence: metadata.l };
 }
 
 export function toEventRecord(event: StoredEvent): StoredEventRecord {

@@ -1,0 +1,6 @@
+import { useRedisClient } from '../support/caches';
+import './redis-stall.test';
+
+// The stall tests again, with every cache on iovalkey (`@keyv/valkey`) instead of node-redis,
+// against the same Redis.
+useRedisClient('valkey');
