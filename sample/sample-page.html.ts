@@ -6,7 +6,7 @@
  * CLOSED), the page asks the server why with a fetch of the stream after the last event shown:
  * 204 means the stream is complete; 404, 410 and 400 say why it cannot be resumed.
  */
-export const SAMPLE_PAGE_HTML = String.raw`<!doctype html>
+export const SAMPLE_PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

@@ -41,7 +41,7 @@ function bars(results: BenchResult[]): Bar[] {
   return found;
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '∞';
@@ -86,27 +86,27 @@ export function ratioChartSvg(results: BenchResult[], goals: GoalCheck[], subtit
     const colour = bar.goal ? (bar.goal.met ? '#2f9e44' : '#e03131') : '#4c6ef5';
     const [from, to] = [x(1), x(bar.ratio)];
     const value = `${formatRatio(bar.ratio)}×${bar.goal ? `  (goal ≥ ${bar.goal.atLeast}×)` : ''}`;
-    rows.push(`<text x="24" y="${y + 14}">${escape(`${bar.storeBackend} · vs ${OTHER_LABEL[bar.other]}`)}</text>`);
+    rows.push(`<text x="24" y="${y + 14}">${escapeXml(`${bar.storeBackend} · vs ${OTHER_LABEL[bar.other]}`)}</text>`);
     rows.push(`<rect x="${Math.min(from, to)}" y="${y + 3}" width="${Math.max(1, Math.abs(to - from))}" height="${rowHeight - 6}" fill="${colour}"/>`);
     if (bar.goal) {
       const goalX = x(bar.goal.atLeast);
       rows.push(`<line x1="${goalX}" x2="${goalX}" y1="${y}" y2="${y + rowHeight}" stroke="#212529" stroke-width="2" stroke-dasharray="3,2"/>`);
     }
-    rows.push(`<text x="${plotRight + 10}" y="${y + 14}">${escape(value)}</text>`);
+    rows.push(`<text x="${plotRight + 10}" y="${y + 14}">${escapeXml(value)}</text>`);
     y += rowHeight;
   }
   // Every goal, including the limits that are not ratios, listed under the bars.
   const goalLines = goals.map((goal, index) => {
     const [mark, colour] = goal.met === undefined ? ['n/a', '#868e96'] : goal.met ? ['met', '#2f9e44'] : ['missed', '#e03131'];
     const lineY = y + 74 + index * 18;
-    return `<text x="10" y="${lineY}" fill="${colour}" font-weight="bold">${mark}</text><text x="70" y="${lineY}">${escape(`${goal.goal}: ${goal.measured}`)}</text>`;
+    return `<text x="10" y="${lineY}" fill="${colour}" font-weight="bold">${mark}</text><text x="70" y="${lineY}">${escapeXml(`${goal.goal}: ${goal.measured}`)}</text>`;
   });
   const height = y + 74 + goals.length * 18 + 10;
   const grid: string[] = [];
   for (let exp = minExp; exp <= maxExp; exp++) {
     const gx = x(10 ** exp);
     grid.push(`<line x1="${gx}" x2="${gx}" y1="${top}" y2="${y}" stroke="${exp === 0 ? '#212529' : '#dee2e6'}"/>`);
-    grid.push(`<text x="${gx}" y="${y + 16}" text-anchor="middle" fill="#495057">${escape(formatTick(exp))}×</text>`);
+    grid.push(`<text x="${gx}" y="${y + 16}" text-anchor="middle" fill="#495057">${escapeXml(formatTick(exp))}×</text>`);
   }
   const met = goals.filter((goal) => goal.met === true).length;
   const checked = goals.filter((goal) => goal.met !== undefined).length;
@@ -114,8 +114,8 @@ export function ratioChartSvg(results: BenchResult[], goals: GoalCheck[], subtit
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12" fill="#212529">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="24" font-size="16" font-weight="bold">How many times better the store is (log scale; right of 1× = store better)</text>`,
-    `<text x="10" y="44" fill="#495057">${escape(subtitle)}</text>`,
-    `<text x="10" y="62" fill="#495057">${escape(`Rates: store ÷ other; times, reads, round trips, memory: other ÷ store. Goals met: ${met} of ${checked} (green met, red missed, dashed mark = goal).`)}</text>`,
+    `<text x="10" y="44" fill="#495057">${escapeXml(subtitle)}</text>`,
+    `<text x="10" y="62" fill="#495057">${escapeXml(`Rates: store ÷ other; times, reads, round trips, memory: other ÷ store. Goals met: ${met} of ${checked} (green met, red missed, dashed mark = goal).`)}</text>`,
     ...grid,
     ...rows,
     `<text x="${(plotLeft + plotRight) / 2}" y="${y + 34}" text-anchor="middle" fill="#495057">ratio (log scale)</text>`,

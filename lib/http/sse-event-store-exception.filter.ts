@@ -31,7 +31,10 @@ export class SseEventStoreExceptionFilter extends BaseExceptionFilter {
 
   override catch(error: SseEventStoreError, host: ArgumentsHost): void {
     const status = httpStatusOfStoreError(error);
-    if (host.getType() !== 'http' || status === HttpStatus.INTERNAL_SERVER_ERROR) return super.catch(error, host);
+    if (host.getType() !== 'http' || status === HttpStatus.INTERNAL_SERVER_ERROR) {
+      super.catch(error, host);
+      return;
+    }
     if (status === HttpStatus.SERVICE_UNAVAILABLE) {
       const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
       this.logger.warn(`${error.message}${cause}`);

@@ -150,7 +150,9 @@ export class StreamWriter implements SseEventStreamWriter {
           await this.appender.update((batch[0] as PendingUpdate).change);
         }
         this.wakeReaders(this.address, appended);
-        batch.forEach((operation, index) => operation.resolve(first + index));
+        batch.forEach((operation, index) => {
+          operation.resolve(first + index);
+        });
       } catch (error) {
         const typed =
           error instanceof SseEventStoreError

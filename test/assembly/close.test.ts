@@ -18,8 +18,14 @@ function listenerCounts(emitter: Pick<EventEmitter, 'eventNames' | 'listenerCoun
 function spyOnCacheListeners(cache: Cache): { added: unknown[]; removed: unknown[] } {
   const spy = { added: [] as unknown[], removed: [] as unknown[] };
   const { on, off } = cache;
-  cache.on = ((event, listener) => (spy.added.push(listener), on.call(cache, event, listener))) as Cache['on'];
-  cache.off = ((event, listener) => (spy.removed.push(listener), off.call(cache, event, listener))) as Cache['off'];
+  cache.on = ((event, listener) => {
+    spy.added.push(listener);
+    return on.call(cache, event, listener);
+  }) as Cache['on'];
+  cache.off = ((event, listener) => {
+    spy.removed.push(listener);
+    return off.call(cache, event, listener);
+  }) as Cache['off'];
   return spy;
 }
 

@@ -18,7 +18,7 @@ const RETRY = 200;
 
 /** The exact body of a response that sent these events (no type) and ended. */
 function sseBody(events: [id: string, data: string][]): string {
-  return `retry: ${RETRY}\n\n` + events.map(([id, data]) => `id: ${id}\ndata: ${data}\n\n`).join('');
+  return `retry: ${RETRY}\n\n${events.map(([id, data]) => `id: ${id}\ndata: ${data}\n\n`).join('')}`;
 }
 
 function describeRequests(requests: ServedRequest[]): string {

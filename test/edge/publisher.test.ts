@@ -93,8 +93,12 @@ for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
       const results = await outcomes(calls);
       const appends = results.filter((_, index) => index !== 20);
       assert.ok('value' in results[20], 'complete() resolved');
-      appends.slice(0, 20).forEach((result, n) => assert.ok('value' in result, `append ${n} (before complete) resolved`));
-      appends.slice(20).forEach((result, n) => assert.ok('error' in result && result.error instanceof SseStreamClosedError, `append ${20 + n} (after complete) refused`));
+      appends.slice(0, 20).forEach((result, n) => {
+        assert.ok('value' in result, `append ${n} (before complete) resolved`);
+      });
+      appends.slice(20).forEach((result, n) => {
+        assert.ok('error' in result && result.error instanceof SseStreamClosedError, `append ${20 + n} (after complete) refused`);
+      });
       const ids = appends.slice(0, 20).map((result) => sequenceOf(((result as { value: SseStoredEvent }).value).id));
       assert.deepEqual(ids, Array.from({ length: 20 }, (_, n) => n + 2));
       assert.deepEqual((await readAll(store, address)).map((event) => event.data), ['opened', ...Array.from({ length: 20 }, (_, n) => String(n))]);
@@ -104,7 +108,7 @@ for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
       const address = { sessionId: freshSession(), streamId: 'complete-first' };
       const results = await outcomes<unknown>([publisher.complete(address), ...Array.from({ length: 5 }, (_, n) => publisher.append(address, { data: n }))]);
       assert.ok('value' in results[0]);
-      results.slice(1).forEach((result) => assert.ok('error' in result && result.error instanceof SseStreamClosedError));
+      for (const result of results.slice(1)) assert.ok('error' in result && result.error instanceof SseStreamClosedError);
       assert.deepEqual(await readAll(store, address), []);
       const reader = await store.getStreamReaderFromStart(address);
       assert.equal(reader?.finished, true, 'completed, and nothing to read');
@@ -117,7 +121,7 @@ for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
       await assert.rejects(publisher.append(address, { data: 'late' }), SseStreamClosedError);
       // Many at once, after the publisher forgot its writer: none reopens the stream.
       const late = await outcomes(Array.from({ length: 10 }, (_, n) => publisher.append(address, { data: n })));
-      late.forEach((result) => assert.ok('error' in result && result.error instanceof SseStreamClosedError));
+      for (const result of late) assert.ok('error' in result && result.error instanceof SseStreamClosedError);
       const restarted = new SseStreamPublisher(store);
       await assert.rejects(restarted.append(address, { data: 'after a restart' }), SseStreamClosedError);
       await restarted.complete(address);

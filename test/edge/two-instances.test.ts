@@ -64,7 +64,7 @@ for (const [platformA, platformB] of [
       await assert.rejects(b.publisher.append(address, { data: 'direct' }), SseStreamClosedError);
       await assert.rejects(a.publisher.append(address, { data: 'on A' }), SseStreamClosedError);
 
-      const expectedBody = `retry: ${RETRY}\n\n` + acknowledged.map(([id, data]) => `id: ${id}\ndata: ${data}\n\n`).join('');
+      const expectedBody = `retry: ${RETRY}\n\n${acknowledged.map(([id, data]) => `id: ${id}\ndata: ${data}\n\n`).join('')}`;
       for (const [where, raw] of [
         ['B', rawOnB],
         ['A', rawOnA],

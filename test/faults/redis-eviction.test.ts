@@ -104,7 +104,9 @@ describe('a Redis that evicts keys (allkeys-lru)', () => {
           const events = await Promise.all(
             writers.map((writer, index) => writer.write({ data: { stream: `${session}/${index}`, n, padding: PADDING } })),
           );
-          events.forEach((event, index) => streams[index].events.push(event));
+          events.forEach((event, index) => {
+            streams[index].events.push(event);
+          });
         }
         await Promise.all(writers.map((writer) => writer.complete()));
         written.push(...streams);

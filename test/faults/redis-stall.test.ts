@@ -7,7 +7,6 @@ import {
   SseSessionDeletedError,
   SseStoreUnavailableError,
   type SseEventStorage,
-  type SseStoredEvent,
 } from '../../lib';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
@@ -125,7 +124,9 @@ describe('a stalled Redis', () => {
           guarded(collect(readerBefore.events(), GUARD_MS), 'reading events'),
           guarded(store.deleteStreamsForSession(doomed.sessionId), 'deleteStreamsForSession'),
         ]);
-        (await Promise.allSettled(batch)).forEach((outcome, index) => issued.push({ n: 5 + index, outcome }));
+        (await Promise.allSettled(batch)).forEach((outcome, index) => {
+          issued.push({ n: 5 + index, outcome });
+        });
         for (const n of [8, 9]) {
           const [outcome] = await Promise.allSettled([guarded(writer.write({ data: { n } }), `write ${n}`)]);
           issued.push({ n, outcome });

@@ -296,8 +296,8 @@ describe('cache keys and ids of different streams never collide', () => {
   const channels = new WakeupChannels('sse');
   const streamKeys = (address: SseStreamAddress) => [
     keys.metadata(address),
-    keys.eventPrefix(address) + '1',
-    keys.eventPrefix(address) + '12',
+    `${keys.eventPrefix(address)}1`,
+    `${keys.eventPrefix(address)}12`,
     channels.streamChannel(address),
   ];
   const storable = (address: { sessionId: string; streamId: string }) => address.sessionId.isWellFormed() && address.streamId.isWellFormed();

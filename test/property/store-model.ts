@@ -197,8 +197,14 @@ class CreateStream implements Command {
     const existing = model.stream(this.address);
     const { sessionId } = this.address;
     const held = [...model.streams.values()].filter((stream) => stream.address.sessionId === sessionId).length;
-    if (model.deletedSessions.has(sessionId)) return assertRejectedWith(outcome, SseSessionDeletedError, what);
-    if (existing?.writer === 'open') return assertRejectedWith(outcome, SseStreamWriterConflictError, what);
+    if (model.deletedSessions.has(sessionId)) {
+        assertRejectedWith(outcome, SseSessionDeletedError, what);
+        return;
+      }
+    if (existing?.writer === 'open') {
+        assertRejectedWith(outcome, SseStreamWriterConflictError, what);
+        return;
+      }
     if (!existing && held >= model.maxStreamsPerSession) {
       assertRejectedWith(outcome, SseLimitExceededError, what);
       assert.equal((outcome as PromiseRejectedResult).reason.max, model.maxStreamsPerSession);
@@ -270,9 +276,18 @@ class Burst implements Command {
         assert.equal((outcome as PromiseFulfilledResult<{ id: string }>).value.id, operation.id, what);
         return;
       }
-      if (stream.writer === 'closed') return assertRejectedWith(outcome, SseStreamClosedError, what);
-      if (stream.writer === 'terminated') return assertRejectedWith(outcome, SseSessionDeletedError, what);
-      if (operation.kind === 'invalid') return assertRejectedWith(outcome, SseInvalidInputError, what);
+      if (stream.writer === 'closed') {
+        assertRejectedWith(outcome, SseStreamClosedError, what);
+        return;
+      }
+      if (stream.writer === 'terminated') {
+        assertRejectedWith(outcome, SseSessionDeletedError, what);
+        return;
+      }
+      if (operation.kind === 'invalid') {
+        assertRejectedWith(outcome, SseInvalidInputError, what);
+        return;
+      }
       assert.equal(outcome.status, 'fulfilled', `${what}: ${String((outcome as PromiseRejectedResult).reason)}`);
       if (operation.kind === 'mode') {
         stream.mode = operation.mode;
@@ -336,7 +351,10 @@ class Complete implements Command {
     this.address = stream.address;
     const what = `complete(${label(stream.address)}), writer ${stream.writer}`;
     const [outcome] = await Promise.allSettled([bounded(real.writers.get(keyOf(stream.address))!.complete(), what)]);
-    if (stream.writer === 'terminated') return assertRejectedWith(outcome, SseSessionDeletedError, what);
+    if (stream.writer === 'terminated') {
+        assertRejectedWith(outcome, SseSessionDeletedError, what);
+        return;
+      }
     assert.equal(outcome.status, 'fulfilled', `${what}: ${String((outcome as PromiseRejectedResult).reason)}`);
     if (stream.writer === 'open') {
       Object.assign(stream, { completed: true, writer: 'closed' });

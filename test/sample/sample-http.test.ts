@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { complete, deleteSession, publish, type PublishedEvent, request, streamUrl } from '../support/sample-client';
+import { complete, publish, type PublishedEvent, request, streamUrl } from '../support/sample-client';
 import { SampleProcess } from '../support/sample-process';
 import { type SseMessage, SseConnection } from '../support/sse-client';
 

@@ -8,7 +8,6 @@ import {
   type SseEventStore,
   SseEventStoreError,
   type SseEventStreamWriter,
-  SseHistoryExpiredError,
   SseStoreUnavailableError,
   type SseStoredEvent,
   type SseStreamAddress,

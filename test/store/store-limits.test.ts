@@ -49,7 +49,7 @@ for (const backend of STORE_BACKENDS) {
         const fits = await writer.write({ data: 'x'.repeat(limit - overhead) });
         await assert.rejects(writer.write({ data: 'x'.repeat(limit - overhead + 1) }), refusedWith(SseInvalidInputError, /larger than the limit of 300 bytes/, /maxEventBytes/));
         // Bytes, not characters: a 3-byte character in place of an ASCII one tips it over.
-        await assert.rejects(writer.write({ data: '€' + 'x'.repeat(limit - overhead - 1) }), refusedWith(SseInvalidInputError, /maxEventBytes/));
+        await assert.rejects(writer.write({ data: `€${'x'.repeat(limit - overhead - 1)}` }), refusedWith(SseInvalidInputError, /maxEventBytes/));
         await writer.complete();
         const stored = await collect((await store.getStreamReaderFromStart({ sessionId: 'bytes', streamId: 'main' }))!.events());
         assert.deepEqual(stored.map((event) => event.id), [fits.id], 'refused events were not stored and took no sequence');

@@ -78,7 +78,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const nodeTimeoutMs = options.nodeTimeoutMs ?? (replicasPerMaster > 0 ? 1_000 : undefined);
   const dir = await mkdtemp(join(tmpdir(), 'sse-redis-cluster-'));
   const children = new Map<number, ChildProcess>();
-  const killAll = (): void => children.forEach((child) => child.kill('SIGKILL'));
+  const killAll = (): void => children.forEach((child) => {
+    child.kill('SIGKILL');
+  });
   process.once('exit', killAll);
   const kill = (port: number): Promise<void> => {
     const child = children.get(port);

@@ -147,7 +147,9 @@ export class RedisAppendBatcher {
       for (const pending of call) pending.reject(error);
       return;
     }
-    call.forEach((pending, index) => pending.resolve(outcomes[index]));
+    call.forEach((pending, index) => {
+      pending.resolve(outcomes[index]);
+    });
   }
 }
 

@@ -48,7 +48,9 @@ export function defineWriterTests(suite: StoreSuiteContext): void {
             // Resuming from any acknowledged position works and continues without a hole.
             const from = Math.floor(snapshot.length / 2);
             const resumed = await readAfter(h, snapshot[from - 1].id);
-            resumed.forEach((event, index) => assert.equal(sequenceOf(h, event.id), from + index + 1));
+            resumed.forEach((event, index) => {
+              assert.equal(sequenceOf(h, event.id), from + index + 1);
+            });
           }
           await delay(0);
         }

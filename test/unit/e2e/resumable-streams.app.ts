@@ -22,6 +22,7 @@ import {
   SseEventStore,
   SseEventStoreModule,
   type SseEventStoreModuleOptions,
+  type SseEventStreamReader,
   type SseEventStreamWriter,
   SseHistoryExpiredError,
 } from '../../../lib';
@@ -66,7 +67,7 @@ class StreamsController {
     @Param('streamId') streamId: string,
     @Headers('last-event-id') lastEventId?: string,
   ): Promise<Observable<MessageEvent>> {
-    let reader;
+    let reader: SseEventStreamReader | null;
     try {
       reader =
         lastEventId === undefined

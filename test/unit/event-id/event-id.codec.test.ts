@@ -31,7 +31,7 @@ describe('EventIdCodec', () => {
 
     it('format is the stream prefix followed by the sequence', () => {
       const address = { sessionId: 's:1', streamId: 'x.y' };
-      assert.equal(codec.format(address, 7), codec.streamPrefix(address) + '7');
+      assert.equal(codec.format(address, 7), `${codec.streamPrefix(address)}7`);
     });
 
     it('ids of different streams, sessions or sequences never collide', () => {

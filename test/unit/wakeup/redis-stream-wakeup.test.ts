@@ -71,7 +71,9 @@ test('one subscriber connection serves every reader of the process', async () =>
   const off = [wakeup.subscribe(address, () => undefined), wakeup.subscribe({ sessionId: 's', streamId: 'u' }, () => undefined)];
   await flush();
   assert.equal(publisher.duplicates.length, 1);
-  off.forEach((unsubscribe) => unsubscribe());
+  off.forEach((unsubscribe) => {
+    unsubscribe();
+  });
   await wakeup.close();
   assert.equal(publisher.duplicates[0].destroyed, true);
 });
