@@ -28,7 +28,8 @@ export type McpSessionIdSource = string | (() => string | undefined);
 
 /**
  * A replay that finds writes of its stream still in flight waits for them and reads again, at most
- * this many times in all, so that an event stored while the replay ran is not missed.
+ * this many times in all, so that what was being stored as the client reconnected comes with the
+ * replay. What is stored later goes out live (see {@link ReplayHandover}).
  */
 const MAX_REPLAY_PASSES = 3;
 
@@ -48,6 +49,59 @@ const MAX_OPEN_ATTEMPTS = 3;
 /** The writer of one SDK stream, while it is being opened or open. */
 interface WriterSlot {
   readonly writer: Promise<SseEventStreamWriter>;
+}
+
+/**
+ * Hands a resumed stream over from its replay to the live connection. The SDK writes a message
+ * live only when, as `storeEvent` resolves, the resumed connection is registered, which it does
+ * right after `replayEventsAfter` resolved; a message stored before that is left to the replay.
+ * A message stored while the replay runs, after the replay read past its position, would be on
+ * neither. So while a replay runs, the acknowledgements of its stream's messages are held back:
+ * the ones the replay sent are handed to the SDK before the replay resolves (the SDK, with no
+ * connection registered, leaves them to the replay), the others once the SDK registered the
+ * connection (the SDK sends them live). Every message goes out once, the SDKs that skip a live
+ * message a replay sent (1.32 and later, v2) or not.
+ */
+class ReplayHandover {
+  /** Ids of the messages the replay sent. */
+  private readonly replayed = new Set<McpEventId>();
+  /** Releases of the acknowledgements held back, by event id, in the order the store gave them. */
+  private readonly held = new Map<McpEventId, () => void>();
+
+  /** Records a message the replay sent. */
+  sent(eventId: McpEventId): void {
+    this.replayed.add(eventId);
+  }
+
+  /** Resolves when the SDK may learn that the message `eventId` is stored. */
+  hold(eventId: McpEventId): Promise<void> {
+    return new Promise((resolve) => this.held.set(eventId, resolve));
+  }
+
+  /**
+   * Hands the SDK the acknowledgements of the messages the replay sent, and resolves once the SDK
+   * took them (they resume it in microtasks, which all run before the next turn of the event loop).
+   */
+  async releaseReplayed(): Promise<void> {
+    for (const [eventId, release] of this.held) {
+      if (!this.replayed.has(eventId)) continue;
+      this.held.delete(eventId);
+      release();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * Hands the SDK the other acknowledgements once the replay resolved and the SDK registered the
+   * connection (in the microtasks that follow, so by the next turn of the event loop), then ends.
+   */
+  end(ended: () => void): void {
+    setImmediate(() => {
+      ended();
+      for (const release of this.held.values()) release();
+      this.held.clear();
+    });
+  }
 }
 
 /**
@@ -81,7 +135,8 @@ interface WriterSlot {
  *
  * **Streams.** The SDK stream ids (a random id per POST stream, `_GET_stream` for the standalone
  * stream) are the store's stream ids. Streams are written in polling mode: a replay sends what
- * is stored and ends, and the SDK then delivers new events live on the resumed connection. A POST
+ * is stored and ends, and the SDK then delivers new events live on the resumed connection (what is
+ * stored while a replay runs is acknowledged once that connection is in place). A POST
  * stream's writer is completed once it stored a response; the standalone stream's stays open.
  * Priming events (stored by the SDK as `{}`) get ids like any event and are never replayed.
  *
@@ -131,6 +186,8 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   private readonly completions = new Map<McpStreamId, Promise<void>>();
   /** Writes not yet acknowledged, by SDK stream id. */
   private readonly writesInFlight = new Map<McpStreamId, Set<Promise<unknown>>>();
+  /** The replays running, by SDK stream id, until the SDK registered their connection. */
+  private readonly handovers = new Map<McpStreamId, Set<ReplayHandover>>();
   /** The reader found by the last `getStreamIdForEventId`, which the SDK follows with a replay of the same id. */
   private lastLookup?: { eventId: McpEventId; reader: SseEventStreamReader };
   private closed = false;
@@ -203,6 +260,8 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
       this.track(streamId, written);
       if (isResponse(message)) this.retire(streamId, writer, written);
       const { id } = await written;
+      const handover = this.handedOver(streamId, id);
+      if (handover) await handover;
       return id;
     }
   }
@@ -221,7 +280,9 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
   /**
    * Sends every stored message of the stream after `lastEventId`, in order, and resolves with the
    * stream id. Rejects with {@link McpResumeRefusedError}, sending nothing, for an id this session
-   * cannot resume (see {@link getStreamIdForEventId}).
+   * cannot resume (see {@link getStreamIdForEventId}). A message of the stream stored meanwhile
+   * that the replay did not send is left to the SDK to send live: its `storeEvent` resolves only
+   * once the SDK registered the resumed connection (see {@link ReplayHandover}).
    */
   async replayEventsAfter(lastEventId: McpEventId, { send }: McpReplayTarget): Promise<McpStreamId> {
     const cached = this.lastLookup;
@@ -229,29 +290,37 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
     let reader = cached?.eventId === lastEventId ? cached.reader : await this.lookup(lastEventId);
     if (!reader) throw new McpResumeRefusedError(this.sessionId ?? '');
     const { sessionId, streamId } = reader;
-    let lastReplayed = lastEventId;
-    let count = 0;
-    for (let pass = 1; reader; pass++) {
-      await lastValueFrom(
-        reader.events().pipe(
-          concatMap(async (event) => {
-            lastReplayed = event.id;
-            if (isPrimingMessage(event.data)) return;
-            count++;
-            await send(event.id, event.data as McpJsonRpcMessage);
-          }),
-        ),
-        { defaultValue: undefined },
-      );
-      // A message whose write is still in flight may be neither in what was read nor sent live
-      // (the SDK registers the resumed connection only after this method resolved): wait for it.
-      const inFlight = this.writesInFlight.get(streamId);
-      if (!inFlight || inFlight.size === 0 || pass >= MAX_REPLAY_PASSES) break;
-      await Promise.allSettled([...inFlight]);
-      reader = await this.store.getStreamReader(lastReplayed, { sessionId });
+    const handover = this.openHandover(streamId);
+    try {
+      let lastReplayed = lastEventId;
+      let count = 0;
+      for (let pass = 1; reader; pass++) {
+        await lastValueFrom(
+          reader.events().pipe(
+            concatMap(async (event) => {
+              lastReplayed = event.id;
+              if (isPrimingMessage(event.data)) return;
+              count++;
+              await send(event.id, event.data as McpJsonRpcMessage);
+              handover.sent(event.id);
+            }),
+          ),
+          { defaultValue: undefined },
+        );
+        // A write still in flight may or may not be in what was read: once it is acknowledged, its
+        // id tells the hand-over whether the replay sent it. Read on to send it with the replay.
+        const inFlight = this.writesInFlight.get(streamId);
+        if (!inFlight || inFlight.size === 0) break;
+        await Promise.allSettled([...inFlight]);
+        if (pass >= MAX_REPLAY_PASSES) break;
+        reader = await this.store.getStreamReader(lastReplayed, { sessionId });
+      }
+      await handover.releaseReplayed();
+      this.logger.debug(`Replayed ${count} message(s) of stream ${printableId(streamId)}.`);
+      return streamId;
+    } finally {
+      handover.end(() => this.closeHandover(streamId, handover));
     }
-    this.logger.debug(`Replayed ${count} message(s) of stream ${printableId(streamId)}.`);
-    return streamId;
   }
 
   /**
@@ -394,6 +463,27 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
       this.logger.debug(`An MCP session holds the store's maxStreamsPerSession streams in each of its store sessions: opened #${this.current + 1}.`);
     }
     return sessions[this.current];
+  }
+
+  /** Starts holding back the acknowledgements of the stream's messages for a replay of it. */
+  private openHandover(streamId: McpStreamId): ReplayHandover {
+    const handover = new ReplayHandover();
+    let running = this.handovers.get(streamId);
+    if (!running) this.handovers.set(streamId, (running = new Set()));
+    running.add(handover);
+    return handover;
+  }
+
+  private closeHandover(streamId: McpStreamId, handover: ReplayHandover): void {
+    const running = this.handovers.get(streamId);
+    running?.delete(handover);
+    if (running?.size === 0) this.handovers.delete(streamId);
+  }
+
+  /** While replays of the stream run: resolves once each of them lets the SDK learn that `eventId` is stored. */
+  private handedOver(streamId: McpStreamId, eventId: McpEventId): Promise<unknown> | undefined {
+    const running = this.handovers.get(streamId);
+    return running && Promise.all([...running].map((handover) => handover.hold(eventId)));
   }
 
   private track(streamId: McpStreamId, written: Promise<unknown>): void {
