@@ -230,7 +230,7 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
    * stream id. Rejects with {@link McpResumeRefusedError}, sending nothing, for an id this session
    * cannot resume (see {@link getStreamIdForEventId}). A message of the stream stored meanwhile
    * that the replay did not send is left to the SDK to send live: its `storeEvent` resolves only
-   * once the SDK registered the resumed connection (see {@link ReplayHandover}).
+   * once the SDK registered the resumed connection (see `ReplayHandover` in `mcp-replay-handover.ts`).
    */
   async replayEventsAfter(lastEventId: McpEventId, { send }: McpReplayTarget): Promise<McpStreamId> {
     const cached = this.lastLookup;
