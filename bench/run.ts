@@ -82,7 +82,9 @@ async function main(): Promise<number> {
   }
   const goals = evaluateGoals(results);
   const seconds = Math.round((Date.now() - started) / 1_000);
-  process.stdout.write(`\n${formatConsoleTable(results, targets)}\n\n${formatGoals(goals)}\n\n(${options.quick ? 'quick run, ' : ''}${seconds} s)\n`);
+  process.stdout.write(
+    `\n${formatConsoleTable(results, targets)}\n\n${formatGoals(goals)}\n\n(${options.quick ? 'quick run, ' : ''}${seconds} s)\n`,
+  );
   if (options.json) {
     await mkdir(dirname(resolve(options.json)), { recursive: true });
     await writeJsonReport(resolve(options.json), results);

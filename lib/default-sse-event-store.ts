@@ -66,7 +66,14 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     const release = this.writers.reserve(address);
     try {
       const appender = await this.storage.openStream(address, mode, reopenCompleted !== false);
-      const writer = new StreamWriter(address, this.ids.forStream(address), appender, this.wakeReaders, this.options.maxEventBytes, release);
+      const writer = new StreamWriter(
+        address,
+        this.ids.forStream(address),
+        appender,
+        this.wakeReaders,
+        this.options.maxEventBytes,
+        release,
+      );
       this.writers.attach(writer);
       this.logger.verbose(`Stream ${printableId(streamId)} opened (${mode}).`);
       return writer;

@@ -56,7 +56,9 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
   for (const name of NON_NEGATIVE_INTEGER_OPTIONS) {
     const value = resolved[name];
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new SseEventStoreConfigurationError(`SseEventStoreModule option '${name}' must be a non-negative integer (0 turns it off), got ${String(value)}.`);
+      throw new SseEventStoreConfigurationError(
+        `SseEventStoreModule option '${name}' must be a non-negative integer (0 turns it off), got ${String(value)}.`,
+      );
     }
   }
   for (const name of TIMER_OPTIONS) {
@@ -81,7 +83,9 @@ function assertEventIdSecret(option: unknown): void {
   if (option === undefined) return;
   const secrets: unknown[] = Array.isArray(option) ? option : [option];
   if (secrets.length === 0) {
-    throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'eventIdSecret' must not be an empty array; leave it out for unsigned ids.`);
+    throw new SseEventStoreConfigurationError(
+      `SseEventStoreModule option 'eventIdSecret' must not be an empty array; leave it out for unsigned ids.`,
+    );
   }
   secrets.forEach((secret, position) => {
     const which = Array.isArray(option) ? `'eventIdSecret[${position}]'` : `'eventIdSecret'`;
@@ -97,5 +101,7 @@ function assertEventIdSecret(option: unknown): void {
 }
 
 function hasMethods(value: unknown, names: string[]): boolean {
-  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+  return (
+    typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+  );
 }

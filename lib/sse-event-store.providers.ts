@@ -4,16 +4,9 @@ import { type Cache, createCache } from 'cache-manager';
 import { type AssembledSseEventStore, assembleSseEventStore } from './assembly/assemble-sse-event-store';
 import { ResumableSseResponder } from './http/resumable-sse-responder';
 import { SseStreamPublisher } from './publisher/sse-stream-publisher';
-import type {
-  ResolvedSseEventStoreOptions,
-  SseEventStoreModuleOptions,
-} from './interfaces/sse-event-store-options.interface';
+import type { ResolvedSseEventStoreOptions, SseEventStoreModuleOptions } from './interfaces/sse-event-store-options.interface';
 import { SseEventStore } from './sse-event-store';
-import {
-  SSE_EVENT_STORE_ASSEMBLY,
-  SSE_EVENT_STORE_CACHE,
-  SSE_EVENT_STORE_RESOLVED_OPTIONS,
-} from './sse-event-store.constants';
+import { SSE_EVENT_STORE_ASSEMBLY, SSE_EVENT_STORE_CACHE, SSE_EVENT_STORE_RESOLVED_OPTIONS } from './sse-event-store.constants';
 import { SSE_EVENT_STORE_MODULE_OPTIONS } from './sse-event-store.module-definition';
 import { resolveSseEventStoreOptions } from './sse-event-store-options';
 

@@ -119,7 +119,9 @@ function ensureBinaries() {
     ...['redis-server', 'redis-cli'].filter((name) => !which(name)),
   ];
   if (stillMissing.length > 0) {
-    throw new Refusal(`installed ${packages.join(' and ')}, but ${stillMissing.join(' and ')} ${stillMissing.length > 1 ? 'are' : 'is'} still missing; install them by hand, then run npm test again.`);
+    throw new Refusal(
+      `installed ${packages.join(' and ')}, but ${stillMissing.join(' and ')} ${stillMissing.length > 1 ? 'are' : 'is'} still missing; install them by hand, then run npm test again.`,
+    );
   }
   return env;
 }

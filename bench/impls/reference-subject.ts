@@ -1,4 +1,9 @@
-import { formatReferenceEventId, REFERENCE_DEFAULTS, ReferenceEventStore, type ReferenceStreamReader } from '../reference/reference-event-store';
+import {
+  formatReferenceEventId,
+  REFERENCE_DEFAULTS,
+  ReferenceEventStore,
+  type ReferenceStreamReader,
+} from '../reference/reference-event-store';
 import type { BenchSubject, StreamAddress, SubjectSpec } from './bench-subject';
 import { now } from '../support/timing';
 import { subjectCache } from './subject-cache';
@@ -33,7 +38,12 @@ export function createReferenceSubject(spec: SubjectSpec): BenchSubject {
         complete: () => writer.dispose(),
       };
     },
-    seed: (address, events) => store.seedCompletedStream(address.sessionId, address.streamId, events.map((data) => ({ data }))),
+    seed: (address, events) =>
+      store.seedCompletedStream(
+        address.sessionId,
+        address.streamId,
+        events.map((data) => ({ data })),
+      ),
     async replay(address, request) {
       const abort = new AbortController();
       return deliverUntil(dataOf(await reader(address, request.afterId), abort), request, abort);

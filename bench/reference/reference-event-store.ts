@@ -104,15 +104,29 @@ export class ReferenceEventStore {
    * calls of many keys, because writing a million events at four round trips each would take
    * minutes. Measurements never use it. Resolves with the event ids.
    */
-  async seedCompletedStream(sessionId: string, streamId: string, items: ReferenceItem[], mode: ReferenceStreamMode = 'streaming'): Promise<string[]> {
+  async seedCompletedStream(
+    sessionId: string,
+    streamId: string,
+    items: ReferenceItem[],
+    mode: ReferenceStreamMode = 'streaming',
+  ): Promise<string[]> {
     const ids = items.map((_, index) => formatReferenceEventId(sessionId, streamId, index + 1));
     const entries = items.map((item, index) => ({
       key: this.keys.event(ids[index]),
-      value: JSON.stringify({ eventType: item.eventType, eventId: ids[index], reconnectionIntervalMs: item.reconnectionIntervalMs, data: item.data }),
+      value: JSON.stringify({
+        eventType: item.eventType,
+        eventId: ids[index],
+        reconnectionIntervalMs: item.reconnectionIntervalMs,
+        data: item.data,
+      }),
       ttl: this.options.eventSlidingExpiration,
     }));
     const metadata: StreamMetadata = { mode, isCompleted: true, lastSequence: items.length };
-    entries.push({ key: this.keys.metadata(sessionId, streamId), value: JSON.stringify(metadata), ttl: this.options.metadataSlidingExpiration });
+    entries.push({
+      key: this.keys.metadata(sessionId, streamId),
+      value: JSON.stringify(metadata),
+      ttl: this.options.metadataSlidingExpiration,
+    });
     for (let start = 0; start < entries.length; start += SEED_CHUNK) await this.cache.mset(entries.slice(start, start + SEED_CHUNK));
     const indexKey = this.keys.sessionIndex(sessionId);
     const raw = await this.cache.get<string>(indexKey);
@@ -128,7 +142,15 @@ export class ReferenceEventStore {
     const raw = await this.cache.get<string>(this.keys.metadata(position.sessionId, position.streamId));
     if (raw === undefined || raw === null) return null;
     const metadata = JSON.parse(raw) as StreamMetadata;
-    return new ReferenceStreamReader(this.cache, this.keys, this.options, position.sessionId, position.streamId, position.sequence + 1, metadata);
+    return new ReferenceStreamReader(
+      this.cache,
+      this.keys,
+      this.options,
+      position.sessionId,
+      position.streamId,
+      position.sequence + 1,
+      metadata,
+    );
   }
 }
 
@@ -171,7 +193,11 @@ export class ReferenceStreamWriter {
 
   private async updateMetadata(isCompleted: boolean): Promise<void> {
     const metadata: StreamMetadata = { mode: this.mode, isCompleted, lastSequence: this.sequence };
-    await this.cache.set(this.keys.metadata(this.sessionId, this.streamId), JSON.stringify(metadata), this.options.metadataSlidingExpiration);
+    await this.cache.set(
+      this.keys.metadata(this.sessionId, this.streamId),
+      JSON.stringify(metadata),
+      this.options.metadataSlidingExpiration,
+    );
     await this.updateSessionIndex(metadata.lastSequence);
   }
 
@@ -214,7 +240,12 @@ export class ReferenceStreamReader {
           throw new Error(`SSE event with ID '${eventId}' was not found in the cache. The event may have expired.`);
         }
         const stored = JSON.parse(raw) as ReferenceItem;
-        yield { data: stored.data, eventType: stored.eventType, eventId: stored.eventId, reconnectionIntervalMs: stored.reconnectionIntervalMs };
+        yield {
+          data: stored.data,
+          eventType: stored.eventType,
+          eventId: stored.eventId,
+          reconnectionIntervalMs: stored.reconnectionIntervalMs,
+        };
       }
       if (mode === 'polling' || isCompleted) return;
       try {

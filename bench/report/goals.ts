@@ -12,7 +12,11 @@ export function requiredValue(
 ): number | undefined {
   return results.find(
     (result) =>
-      result.scenario === scenario && result.impl === impl && result.backend === backend && result.variant === variant && result.implVariant === undefined,
+      result.scenario === scenario &&
+      result.impl === impl &&
+      result.backend === backend &&
+      result.variant === variant &&
+      result.implVariant === undefined,
   )?.value;
 }
 
@@ -41,10 +45,34 @@ export interface RatioGoal {
 }
 
 export const RATIO_GOALS: RatioGoal[] = [
-  { goal: 'write-100-streams on Redis ≥ 3× the reference', scenario: 'write-100-streams', storeBackend: 'redis', other: { impl: 'reference', backend: 'redis' }, atLeast: 3 },
-  { goal: 'write-100-streams on Redis ≥ ½ raw pipelined SET', scenario: 'write-100-streams', storeBackend: 'redis', other: { impl: 'raw', backend: 'redis' }, atLeast: 0.5 },
-  { goal: 'replay-100k on Redis ≥ 10× the reference', scenario: 'replay-100k', storeBackend: 'redis', other: { impl: 'reference', backend: 'redis' }, atLeast: 10 },
-  { goal: 'replay-100k on Redis ≥ ½ the raw range read', scenario: 'replay-100k', storeBackend: 'redis', other: { impl: 'raw', backend: 'redis' }, atLeast: 0.5 },
+  {
+    goal: 'write-100-streams on Redis ≥ 3× the reference',
+    scenario: 'write-100-streams',
+    storeBackend: 'redis',
+    other: { impl: 'reference', backend: 'redis' },
+    atLeast: 3,
+  },
+  {
+    goal: 'write-100-streams on Redis ≥ ½ raw pipelined SET',
+    scenario: 'write-100-streams',
+    storeBackend: 'redis',
+    other: { impl: 'raw', backend: 'redis' },
+    atLeast: 0.5,
+  },
+  {
+    goal: 'replay-100k on Redis ≥ 10× the reference',
+    scenario: 'replay-100k',
+    storeBackend: 'redis',
+    other: { impl: 'reference', backend: 'redis' },
+    atLeast: 10,
+  },
+  {
+    goal: 'replay-100k on Redis ≥ ½ the raw range read',
+    scenario: 'replay-100k',
+    storeBackend: 'redis',
+    other: { impl: 'raw', backend: 'redis' },
+    atLeast: 0.5,
+  },
   {
     goal: 'replay-tail ≥ 100× faster than the MCP SDK in-memory store',
     scenario: 'replay-tail',
@@ -136,5 +164,9 @@ export function formatGoals(checks: GoalCheck[]): string {
 }
 
 export function formatGoalsMarkdown(checks: GoalCheck[]): string {
-  return ['| goal | measured | |', '| --- | --- | --- |', ...checks.map((check) => `| ${check.goal} | ${check.measured} | ${verdict(check)} |`)].join('\n');
+  return [
+    '| goal | measured | |',
+    '| --- | --- | --- |',
+    ...checks.map((check) => `| ${check.goal} | ${check.measured} | ${verdict(check)} |`),
+  ].join('\n');
 }

@@ -33,7 +33,9 @@ function bars(results: BenchResult[]): Bar[] {
         if (baseline === undefined) continue;
         const ratio = advantage(store, baseline, betterDirection(unit));
         if (Number.isNaN(ratio)) continue;
-        const goal = RATIO_GOALS.find((candidate) => candidate.scenario === scenario && candidate.storeBackend === storeBackend && candidate.other.impl === other);
+        const goal = RATIO_GOALS.find(
+          (candidate) => candidate.scenario === scenario && candidate.storeBackend === storeBackend && candidate.other.impl === other,
+        );
         found.push({ scenario, storeBackend, other, ratio, goal: goal && { atLeast: goal.atLeast, met: ratio >= goal.atLeast } });
       }
     }
@@ -87,10 +89,14 @@ export function ratioChartSvg(results: BenchResult[], goals: GoalCheck[], subtit
     const [from, to] = [x(1), x(bar.ratio)];
     const value = `${formatRatio(bar.ratio)}×${bar.goal ? `  (goal ≥ ${bar.goal.atLeast}×)` : ''}`;
     rows.push(`<text x="24" y="${y + 14}">${escapeXml(`${bar.storeBackend} · vs ${OTHER_LABEL[bar.other]}`)}</text>`);
-    rows.push(`<rect x="${Math.min(from, to)}" y="${y + 3}" width="${Math.max(1, Math.abs(to - from))}" height="${rowHeight - 6}" fill="${colour}"/>`);
+    rows.push(
+      `<rect x="${Math.min(from, to)}" y="${y + 3}" width="${Math.max(1, Math.abs(to - from))}" height="${rowHeight - 6}" fill="${colour}"/>`,
+    );
     if (bar.goal) {
       const goalX = x(bar.goal.atLeast);
-      rows.push(`<line x1="${goalX}" x2="${goalX}" y1="${y}" y2="${y + rowHeight}" stroke="#212529" stroke-width="2" stroke-dasharray="3,2"/>`);
+      rows.push(
+        `<line x1="${goalX}" x2="${goalX}" y1="${y}" y2="${y + rowHeight}" stroke="#212529" stroke-width="2" stroke-dasharray="3,2"/>`,
+      );
     }
     rows.push(`<text x="${plotRight + 10}" y="${y + 14}">${escapeXml(value)}</text>`);
     y += rowHeight;

@@ -20,7 +20,8 @@ const UNIT_SHORT: Record<string, string> = {
 
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  if (unit === 'events/s') return value >= 10_000 ? `${Math.round(value / 1_000)}k` : value >= 1_000 ? `${(value / 1_000).toFixed(1)}k` : value.toFixed(0);
+  if (unit === 'events/s')
+    return value >= 10_000 ? `${Math.round(value / 1_000)}k` : value >= 1_000 ? `${(value / 1_000).toFixed(1)}k` : value.toFixed(0);
   if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(3);
   if (unit === 'reads/s' || unit === 'MiB') return value >= 100 ? value.toFixed(0) : value.toFixed(1);
   return value.toFixed(value >= 10 ? 1 : 3);

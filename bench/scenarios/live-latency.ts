@@ -76,7 +76,11 @@ interface LiveWriter {
   start(): Promise<void>;
 }
 
-async function localWriter(subject: BenchSubject, address: StreamAddress, job: Omit<LiveWriterJob, 'spec' | 'address'>): Promise<LiveWriter> {
+async function localWriter(
+  subject: BenchSubject,
+  address: StreamAddress,
+  job: Omit<LiveWriterJob, 'spec' | 'address'>,
+): Promise<LiveWriter> {
   const writer = await subject.openWriter(address);
   return { start: () => writeLiveEvents(writer, job) };
 }

@@ -23,7 +23,15 @@ export const replayTail: Scenario = {
     const results: BenchResult[] = [];
     for (const target of context.targets) {
       if (target.impl === 'raw') {
-        results.push(...(await rawRangeReadResults(target, 'replay-tail', 'ms', 'lower', async (layout) => (await tailMs(context, target, layout)).ms)));
+        results.push(
+          ...(await rawRangeReadResults(
+            target,
+            'replay-tail',
+            'ms',
+            'lower',
+            async (layout) => (await tailMs(context, target, layout)).ms,
+          )),
+        );
       } else {
         const { ms, note } = await tailMs(context, target);
         results.push(resultFor(target, 'replay-tail', ms, 'ms', { note }));
@@ -38,7 +46,9 @@ async function tailMs(context: ScenarioContext, target: Target, rawLayout?: RawL
   const spec: SubjectSpec = { ...target, variant: rawLayout ?? target.variant, keyPrefix: uniquePrefix('tail') };
   const address = (index: number): StreamAddress => ({ sessionId: `session${index}`, streamId: `stream${index}` });
   // The streams resumed, spread over the store; each resumes after its event number (length - missed).
-  const resumed = Array.from({ length: Math.min(tailRepeats, tailStreams) }, (_, n) => Math.floor((n * tailStreams) / Math.min(tailRepeats, tailStreams)));
+  const resumed = Array.from({ length: Math.min(tailRepeats, tailStreams) }, (_, n) =>
+    Math.floor((n * tailStreams) / Math.min(tailRepeats, tailStreams)),
+  );
   const measured = await withSubject(spec, async (subject: BenchSubject) => {
     const resumeAfter = new Map<number, string>();
     const filled = now();
@@ -52,13 +62,20 @@ async function tailMs(context: ScenarioContext, target: Target, rawLayout?: RawL
     const budgetEnd = now() + tailBudgetMs;
     for (let n = 0; n < resumed.length && (n === 0 || now() < budgetEnd); n++) {
       const started = now();
-      const delivered = await subject.replay(address(resumed[n]), { afterId: resumeAfter.get(resumed[n]), count: tailMissed, deadline: Infinity });
+      const delivered = await subject.replay(address(resumed[n]), {
+        afterId: resumeAfter.get(resumed[n]),
+        count: tailMissed,
+        deadline: Infinity,
+      });
       times.push(now() - started);
       if (delivered !== tailMissed) shortfalls.push(delivered);
     }
     // The MCP SDK's store orders events by id, and its ids order only to the millisecond: events
     // written in the same millisecond come back in random order, so a resume may miss some.
-    const note = shortfalls.length > 0 ? `${shortfalls.length} of ${times.length} resumes delivered fewer than ${tailMissed} (${shortfalls.join(', ')})` : undefined;
+    const note =
+      shortfalls.length > 0
+        ? `${shortfalls.length} of ${times.length} resumes delivered fewer than ${tailMissed} (${shortfalls.join(', ')})`
+        : undefined;
     return { ms: median(times), note };
   });
   context.log(`replay-tail ${subjectLabel(spec)}: ${measured.ms.toFixed(3)} ms${measured.note ? `; ${measured.note}` : ''}`);

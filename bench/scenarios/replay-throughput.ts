@@ -23,7 +23,9 @@ export const replayThroughput: Scenario = {
     const results: BenchResult[] = [];
     for (const target of context.targets) {
       if (target.impl === 'raw') {
-        results.push(...(await rawRangeReadResults(target, 'replay-100k', 'events/s', 'higher', (layout) => replayRate(context, target, layout))));
+        results.push(
+          ...(await rawRangeReadResults(target, 'replay-100k', 'events/s', 'higher', (layout) => replayRate(context, target, layout))),
+        );
       } else {
         results.push(resultFor(target, 'replay-100k', await replayRate(context, target), 'events/s'));
       }

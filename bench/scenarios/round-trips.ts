@@ -33,7 +33,9 @@ export const roundTrips: Scenario = {
         } else {
           results.push(resultFor(target, 'round-trips-per-write', cost.roundTrips, 'round trips/event', { variant }));
           results.push(
-            resultFor(target, 'round-trips-per-write', cost.commands, 'commands/event', { variant: [variant, 'commands'].filter(Boolean).join(', ') }),
+            resultFor(target, 'round-trips-per-write', cost.commands, 'commands/event', {
+              variant: [variant, 'commands'].filter(Boolean).join(', '),
+            }),
           );
         }
       }
@@ -54,7 +56,8 @@ async function costPerEvent(
     countCacheCalls: target.backend === 'memory',
   };
   // With many streams each writes a tenth as many events (ten times as many in all).
-  const perStream = streams === 1 ? context.sizes.roundTripEvents : Math.max(WARM_UP_WRITES, Math.round(context.sizes.roundTripEvents / 10));
+  const perStream =
+    streams === 1 ? context.sizes.roundTripEvents : Math.max(WARM_UP_WRITES, Math.round(context.sizes.roundTripEvents / 10));
   const cost = await withSubject(spec, async (subject) => {
     const writers: BenchWriter[] = await Promise.all(
       Array.from({ length: streams }, (_, index) => subject.openWriter({ sessionId: `session${index}`, streamId: 'trips' })),

@@ -30,7 +30,10 @@ export const writeThroughput: Scenario = {
 async function measure(context: ScenarioContext, target: Target, scenario: ScenarioName, streams: number): Promise<BenchResult> {
   const spec: SubjectSpec = { ...target, variant: target.impl === 'raw' ? 'set' : target.variant, keyPrefix: uniquePrefix('write') };
   const rate = await withSubject(spec, async (subject) => {
-    const addresses: StreamAddress[] = Array.from({ length: streams }, (_, index) => ({ sessionId: `session${index}`, streamId: 'stream' }));
+    const addresses: StreamAddress[] = Array.from({ length: streams }, (_, index) => ({
+      sessionId: `session${index}`,
+      streamId: 'stream',
+    }));
     const writers: BenchWriter[] = await Promise.all(addresses.map((address) => subject.openWriter(address)));
     for (let n = 0; n < WARM_UP_WRITES; n++) await Promise.all(writers.map((writer) => writer.write(benchEvent(n))));
     return stepsPerSecond(streams, context.sizes.writeSeconds, (loop, n) => writers[loop].write(benchEvent(n)));

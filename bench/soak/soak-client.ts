@@ -118,7 +118,11 @@ export class SoakClient {
       const end = await connection.ended;
       stop.removeEventListener('abort', onStop);
       record.end = end.reason;
-      if (end.reason === 'completed' && this.context.completing(this.stream) && this.receivedIds.at(-1) === this.context.lastPublishedId(this.stream)) {
+      if (
+        end.reason === 'completed' &&
+        this.context.completing(this.stream) &&
+        this.receivedIds.at(-1) === this.context.lastPublishedId(this.stream)
+      ) {
         this.done = true;
         return;
       }

@@ -18,15 +18,24 @@ export function formatSoakReport(result: SoakResult): string {
     ['publish failures', count(result.publishFailures.length)],
     ['messages delivered', `${count(result.delivered)} (${rate(result.delivered / seconds)}/s)`],
     ['events held at the end', `${count(result.held)} of ${count(result.expected)} (${rate(result.held / seconds)}/s)`],
-    ['lost / duplicated / reordered / unexpected', [result.lost, result.duplicated, result.reordered, result.unexpected].map(count).join(' / ')],
-    ['clients ended with every event once, in order', `${count(result.clients.length - result.inexactClients)} of ${count(result.clients.length)}`],
+    [
+      'lost / duplicated / reordered / unexpected',
+      [result.lost, result.duplicated, result.reordered, result.unexpected].map(count).join(' / '),
+    ],
+    [
+      'clients ended with every event once, in order',
+      `${count(result.clients.length - result.inexactClients)} of ${count(result.clients.length)}`,
+    ],
     ['clients that did not reach the end', count(result.clientFailures.length)],
     ['reconnects', count(result.reconnects)],
     ['  broken / refused / ended early', [result.broken, result.refused, result.endedEarly].map(count).join(' / ')],
     ['  resumed on instance 1 / on restarted 2', `${count(result.resumedOnSurvivor)} / ${count(result.resumedOnRestarted)}`],
     ['instance 2 down (SIGKILL → listening)', `${ms(result.downtimeMs)} ms`],
     ['latency p50 / p99 / max, all', `${ms(result.latency.p50)} / ${ms(result.latency.p99)} / ${ms(result.latency.max)} ms`],
-    ['latency p50 / p99 / max, live only', `${ms(result.liveLatency.p50)} / ${ms(result.liveLatency.p99)} / ${ms(result.liveLatency.max)} ms`],
+    [
+      'latency p50 / p99 / max, live only',
+      `${ms(result.liveLatency.p50)} / ${ms(result.liveLatency.p99)} / ${ms(result.liveLatency.max)} ms`,
+    ],
     ['peak RSS / CPU instance 1', `${memory(result.peakRssMiB.survivor)} / ${cpu(result.cpuSeconds.survivor)}`],
     ['peak RSS / CPU instance 2 until killed', `${memory(result.peakRssMiB.killed)} / ${cpu(result.cpuSeconds.killed)}`],
     ['peak RSS / CPU instance 2 restarted', `${memory(result.peakRssMiB.restarted)} / ${cpu(result.cpuSeconds.restarted)}`],
@@ -36,7 +45,10 @@ export function formatSoakReport(result: SoakResult): string {
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
   const problems = [...result.publishFailures, ...result.clientFailures].slice(0, 10);
   if (problems.length > 0) lines.push('', 'first problems:', ...problems.map((problem) => `  ${problem}`));
-  lines.push('', '(latency: publish request sent → message received, in the same process; "live only" leaves out replays to resuming clients)');
+  lines.push(
+    '',
+    '(latency: publish request sent → message received, in the same process; "live only" leaves out replays to resuming clients)',
+  );
   return lines.join('\n');
 }
 

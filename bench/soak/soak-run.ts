@@ -134,9 +134,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // The killed instance comes back on its port, which a port picked by the system could meanwhile
     // be lent to as the local end of one of the clients' new connections: take one outside that range.
     const restartablePort = await freePortOutsideEphemeralRange();
-    instances.push(
-      ...(await Promise.all([0, restartablePort].map((port) => SampleProcess.start({ port, redisUrl: options.redisUrl })))),
-    );
+    instances.push(...(await Promise.all([0, restartablePort].map((port) => SampleProcess.start({ port, redisUrl: options.redisUrl })))));
     memory.watch('survivor', instances[SURVIVOR].pid);
     memory.watch('killed', instances[KILLED].pid);
     const baseUrls = instances.map((instance) => instance.url);
@@ -195,7 +193,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (let start = 0; start < clients.length; start += OPEN_BATCH) {
       const batch = clients.slice(start, start + OPEN_BATCH);
       running.push(...batch.map((client) => client.run()));
-      await waitUntil(() => batch.every((client) => client.connections.length > 0 && answered(client.connections.at(-1)!)), stop.signal, 30_000);
+      await waitUntil(
+        () => batch.every((client) => client.connections.length > 0 && answered(client.connections.at(-1)!)),
+        stop.signal,
+        30_000,
+      );
     }
     log(`${clients.length} clients connected`);
 
@@ -266,7 +268,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
     await Promise.allSettled(publishedIds.map((_, stream) => deleteSession(instances[SURVIVOR].url, sessionOf(stream))));
 
-    return summarise(options, clients, publishedIds, publishFailures, published, publishSeconds, latencies, liveLatencies, peakRssMiB, cpuSeconds, downtimeMs);
+    return summarise(
+      options,
+      clients,
+      publishedIds,
+      publishFailures,
+      published,
+      publishSeconds,
+      latencies,
+      liveLatencies,
+      peakRssMiB,
+      cpuSeconds,
+      downtimeMs,
+    );
   } finally {
     stop.abort();
     memory.stop();
@@ -401,9 +415,11 @@ function validate(options: SoakOptions): void {
   for (const key of positiveIntegers) {
     if (!Number.isInteger(options[key]) || (options[key] as number) < 1) throw new Error(`${key} must be a positive integer`);
   }
-  if (options.clients < 2 * options.streams) throw new Error('clients must be at least twice streams (each stream is read on both instances)');
+  if (options.clients < 2 * options.streams)
+    throw new Error('clients must be at least twice streams (each stream is read on both instances)');
   if (!(options.durationSeconds > 0) || !(options.rate > 0)) throw new Error('durationSeconds and rate must be positive');
-  if (!(options.killAtSeconds >= 0 && options.killAtSeconds < options.durationSeconds)) throw new Error('killAtSeconds must fall within the duration');
+  if (!(options.killAtSeconds >= 0 && options.killAtSeconds < options.durationSeconds))
+    throw new Error('killAtSeconds must fall within the duration');
 }
 
 function answered(connection: ConnectionRecord): boolean {

@@ -6,7 +6,11 @@ import { benchEvent } from './bench-event';
  * written with `inFlight` writes outstanding. Resolves with the ids in order.
  */
 export async function fillStream(subject: BenchSubject, address: StreamAddress, count: number, inFlight: number): Promise<string[]> {
-  if (subject.seed) return subject.seed(address, Array.from({ length: count }, (_, index) => benchEvent(index)));
+  if (subject.seed)
+    return subject.seed(
+      address,
+      Array.from({ length: count }, (_, index) => benchEvent(index)),
+    );
   const writer = await subject.openWriter(address);
   const ids = await populateStream(writer, count, inFlight);
   await writer.complete();

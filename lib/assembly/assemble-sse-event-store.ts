@@ -31,7 +31,8 @@ export function assembleSseEventStore(
   options: ResolvedSseEventStoreOptions,
 ): AssembledSseEventStore {
   const found = findRedisConnection(cache);
-  const pubSub = moduleOptions.redis === false ? undefined : moduleOptions.redis ? redisPubSubOf(moduleOptions.redis) : findRedisPubSub(cache, found);
+  const pubSub =
+    moduleOptions.redis === false ? undefined : moduleOptions.redis ? redisPubSubOf(moduleOptions.redis) : findRedisPubSub(cache, found);
   const redisWakeup = pubSub ? new RedisStreamWakeup(pubSub.pubSub, new WakeupChannels(options.keyPrefix)) : undefined;
   const wakeup: StreamWakeup = redisWakeup ?? new LocalStreamWakeup();
 
@@ -45,7 +46,9 @@ export function assembleSseEventStore(
   // through the very client they write on (the same server, so the same channels reach everyone).
   const publication: ScriptWakeupPublication | undefined =
     connection && redisWakeup && pubSub?.client === connection.client ? redisWakeup.publicationTarget : undefined;
-  const storage: StreamStorage = connection ? new RedisStreamStorage(connection, options, publication) : new CacheStreamStorage(cache, options);
+  const storage: StreamStorage = connection
+    ? new RedisStreamStorage(connection, options, publication)
+    : new CacheStreamStorage(cache, options);
 
   const store = new DefaultSseEventStore(storage, wakeup, options, {
     storageIsProcessLocal: !connection && isProcessLocalCache(cache),

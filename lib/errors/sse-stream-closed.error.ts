@@ -5,7 +5,10 @@ import { printableId } from '../logging/printable-id';
 export class SseStreamClosedError extends SseEventStoreError {
   readonly code = 'SSE_STREAM_CLOSED';
 
-  constructor(readonly sessionId: string, readonly streamId: string) {
+  constructor(
+    readonly sessionId: string,
+    readonly streamId: string,
+  ) {
     super(`Stream ${printableId(streamId)} is completed: it takes no more events (createStream() reopens it).`);
   }
 }

@@ -5,7 +5,10 @@ import { printableId } from '../logging/printable-id';
 export class SseStreamWriterConflictError extends SseEventStoreError {
   readonly code = 'SSE_STREAM_WRITER_CONFLICT';
 
-  constructor(readonly sessionId: string, readonly streamId: string) {
+  constructor(
+    readonly sessionId: string,
+    readonly streamId: string,
+  ) {
     super(`Stream ${printableId(streamId)} already has an open writer; complete it before creating another.`);
   }
 }

@@ -65,7 +65,12 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
    * The response body for `address` after `lastEventId`, or an HTTP exception thrown before the
    * response starts.
    */
-  async respond(address: unknown, lastEventId: string | undefined, response: FrameworkResponse, settings: ResolvedRouteSettings): Promise<StreamableFile> {
+  async respond(
+    address: unknown,
+    lastEventId: string | undefined,
+    response: FrameworkResponse,
+    settings: ResolvedRouteSettings,
+  ): Promise<StreamableFile> {
     assertAddress(address);
     let reader: SseEventStreamReader | null;
     try {
@@ -77,7 +82,9 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
       if (error instanceof SseStoreUnavailableError) {
         // Any status but 200 would make EventSource give up for good: a 200 that only says when to
         // come back keeps it trying while the store is away.
-        this.logger.warn(`Stream ${printableId(address.streamId)} could not be opened; the client retries in ${settings.retryInterval} ms: ${error.message}`);
+        this.logger.warn(
+          `Stream ${printableId(address.streamId)} could not be opened; the client retries in ${settings.retryInterval} ms: ${error.message}`,
+        );
         return this.stream(response, new SseResponseBody({ ...settings, keepAliveInterval: 0 }), true);
       }
       if (error instanceof SseEventStoreError) throw storeErrorHttpException(error);
@@ -100,7 +107,9 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
         // The response has started: ending it makes the client reconnect with the last id it got,
         // and that request is answered with what explains the problem.
         const level = error instanceof SseStoreUnavailableError ? 'warn' : 'debug';
-        this.logger[level](`Ended a response of stream ${printableId(address.streamId)}: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger[level](
+          `Ended a response of stream ${printableId(address.streamId)}: ${error instanceof Error ? error.message : String(error)}`,
+        );
         body.finish();
       },
     });

@@ -1,9 +1,5 @@
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import {
-  StreamableHttpTransport,
-  type McpTransportContext,
-  type StreamableHttpTransportOptions,
-} from '@rekog/mcp-nest';
+import { StreamableHttpTransport, type McpTransportContext, type StreamableHttpTransportOptions } from '@rekog/mcp-nest';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { McpRemoteResumption } from '../mcp/mcp-remote-resumption';
 import { McpSessionEventStore } from '../mcp/mcp-session-event-store';
@@ -105,10 +101,14 @@ export class ResumableStreamableHttpTransport extends StreamableHttpTransport {
       throw new Error('ResumableStreamableHttpTransport needs sessions to resume streams: statefulMode cannot be false.');
     }
     if ((options.enableJsonResponse as unknown) === true) {
-      throw new Error('ResumableStreamableHttpTransport answers with SSE streams, which are what is resumed: enableJsonResponse cannot be true.');
+      throw new Error(
+        'ResumableStreamableHttpTransport answers with SSE streams, which are what is resumed: enableJsonResponse cannot be true.',
+      );
     }
     if (retryInterval !== undefined && !(Number.isSafeInteger(retryInterval) && retryInterval >= 0)) {
-      throw new Error(`ResumableStreamableHttpTransport: retryInterval must be a whole number of milliseconds, got ${String(retryInterval)}.`);
+      throw new Error(
+        `ResumableStreamableHttpTransport: retryInterval must be a whole number of milliseconds, got ${String(retryInterval)}.`,
+      );
     }
     this.retryInterval = retryInterval;
     if (store !== undefined) this.useStore(store);
@@ -160,7 +160,12 @@ export class ResumableStreamableHttpTransport extends StreamableHttpTransport {
     Object.defineProperty(this.prototype, STATEFUL_HANDLER, {
       configurable: true,
       writable: true,
-      value: function handleStateful(this: ResumableStreamableHttpTransport, req: McpNestAdaptedRequest, res: McpNestAdaptedResponse, body: unknown) {
+      value: function handleStateful(
+        this: ResumableStreamableHttpTransport,
+        req: McpNestAdaptedRequest,
+        res: McpNestAdaptedResponse,
+        body: unknown,
+      ) {
         return this.handleResumableStateful(req, res, body);
       },
     });

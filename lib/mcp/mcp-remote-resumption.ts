@@ -55,7 +55,9 @@ export class McpRemoteResumption {
   ) {
     const owners = ownersOf(store);
     if (!owners) {
-      throw new TypeError('McpRemoteResumption needs the store that SseEventStoreModule (or createSseEventStore) provides; this SseEventStore has no broadcast channel.');
+      throw new TypeError(
+        'McpRemoteResumption needs the store that SseEventStoreModule (or createSseEventStore) provides; this SseEventStore has no broadcast channel.',
+      );
     }
     this.owners = owners;
     this.settings = { ownerTimeout: 1_000, ownerCheckInterval: 5_000, retryInterval: 1_000, keepAliveInterval: 15_000, ...options };

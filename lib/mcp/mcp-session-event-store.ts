@@ -408,7 +408,9 @@ export class McpSessionEventStore implements McpEventStore, AsyncDisposable {
     } else {
       sessions.push(overflowSessionId(sessions[0], sessions.length));
       this.current = sessions.length - 1;
-      this.logger.debug(`An MCP session holds the store's maxStreamsPerSession streams in each of its store sessions: opened #${this.current + 1}.`);
+      this.logger.debug(
+        `An MCP session holds the store's maxStreamsPerSession streams in each of its store sessions: opened #${this.current + 1}.`,
+      );
     }
     return sessions[this.current];
   }

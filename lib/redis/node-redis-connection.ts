@@ -17,7 +17,12 @@ export interface NodeRedisClient {
 
 /** The part of a node-redis 5 cluster client (`createCluster`) used here: commands are routed by their first key. */
 export interface NodeRedisCluster {
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: NodeRedisCommandOptions): Promise<unknown>;
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: NodeRedisCommandOptions,
+  ): Promise<unknown>;
   readonly isOpen: boolean;
   getSlotMaster(slot: number): unknown;
   /** node-redis reports a node connection's failures (a reconnect refused, say) as `node-error`. */

@@ -46,9 +46,10 @@ export class CacheStreamAppender implements StreamAppender {
     const now = Date.now();
     const first = this.state.l + 1;
     const last = this.state.l + payloads.length;
-    const trimmedFirst = last - this.state.f + 1 > this.options.maxEventsPerStream + this.trimSlack
-      ? Math.min(last - this.options.maxEventsPerStream + 1, first)
-      : this.state.f;
+    const trimmedFirst =
+      last - this.state.f + 1 > this.options.maxEventsPerStream + this.trimSlack
+        ? Math.min(last - this.options.maxEventsPerStream + 1, first)
+        : this.state.f;
     const eventTtl = slidingTtl(now, this.options.eventSlidingExpiration, this.options.eventAbsoluteExpiration, now);
     const entries: CacheEntry[] = payloads.map((value, index) => ({
       key: this.eventKeyPrefix + (first + index),
@@ -62,9 +63,11 @@ export class CacheStreamAppender implements StreamAppender {
     this.state = metadata;
     if (trimmedKeys.length > 0) {
       // Readers already treat these as gone (metadata says so); a failed delete only leaves them to expire.
-      this.cache.deleteMany(trimmedKeys).catch((error: unknown) =>
-        this.logger.debug(`Trimming stream ${printableId(this.address.streamId)} failed; the events will expire: ${String(error)}`),
-      );
+      this.cache
+        .deleteMany(trimmedKeys)
+        .catch((error: unknown) =>
+          this.logger.debug(`Trimming stream ${printableId(this.address.streamId)} failed; the events will expire: ${String(error)}`),
+        );
     }
     return first;
   }

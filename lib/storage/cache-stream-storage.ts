@@ -12,13 +12,7 @@ import { type CacheEntry, CheckedCache } from './checked-cache';
 import { KeyedSerialQueue } from './keyed-serial-queue';
 import { StorageErrors } from './storage-errors';
 import { deleteInBatches, longestLifetime } from './stream-lifetimes';
-import {
-  parseStored,
-  slidingTtl,
-  type StoredEvent,
-  type StoredMetadata,
-  toEventRecord,
-} from '../encoding/stored-records';
+import { parseStored, slidingTtl, type StoredEvent, type StoredMetadata, toEventRecord } from '../encoding/stored-records';
 import {
   type StoredEventRecord,
   type StreamAppender,
@@ -121,9 +115,11 @@ export class CacheStreamStorage extends StreamStorage {
       if (ttl > 0) refresh.push({ key: keys[0], value: JSON.stringify({ ...metadata, a: now }), ttl });
     }
     if (refresh.length > 0) {
-      this.cache.setMany(refresh).catch((error: unknown) =>
-        this.logger.debug(`Extending the expiry of stream ${printableId(address.streamId)} failed: ${String(error)}`),
-      );
+      this.cache
+        .setMany(refresh)
+        .catch((error: unknown) =>
+          this.logger.debug(`Extending the expiry of stream ${printableId(address.streamId)} failed: ${String(error)}`),
+        );
     }
     return { status: 'found', snapshot: toSnapshot(metadata), events };
   }

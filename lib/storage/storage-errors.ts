@@ -42,9 +42,12 @@ export const StorageErrors = {
 };
 
 function writeError(backend: string, streamId: string, outcome: string, cause: unknown): SseEventPersistenceError {
-  return new SseEventPersistenceError(`${capitalized(backend)} did not acknowledge the write to stream ${printableId(streamId)}; ${outcome}.`, {
-    cause,
-  });
+  return new SseEventPersistenceError(
+    `${capitalized(backend)} did not acknowledge the write to stream ${printableId(streamId)}; ${outcome}.`,
+    {
+      cause,
+    },
+  );
 }
 
 function capitalized(text: string): string {

@@ -178,4 +178,3 @@ export class StreamWriter implements SseEventStreamWriter {
     return this.queue.splice(0, count);
   }
 }
-

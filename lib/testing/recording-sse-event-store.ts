@@ -123,7 +123,9 @@ export class RecordingSseEventStore extends SseEventStore implements OnModuleDes
     return this.log
       .filter((activity) => activity.kind === 'event-written')
       .map((activity) => activity.event)
-      .filter((event) => (sessionId === undefined || event.sessionId === sessionId) && (streamId === undefined || event.streamId === streamId));
+      .filter(
+        (event) => (sessionId === undefined || event.sessionId === sessionId) && (streamId === undefined || event.streamId === streamId),
+      );
   }
 
   /** The modes set on the stream's writers with `setMode`, oldest first (not the mode it was created with). */

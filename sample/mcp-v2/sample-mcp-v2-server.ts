@@ -35,16 +35,13 @@ const countdownArguments = z.object({
  *   stream before the result, which the client gets by reconnecting with `Last-Event-ID`.
  */
 export function createSampleMcpV2Server(streams: ClosableStreams): McpServer {
-  const server = new McpServer(
-    { name: 'nestjs-sse-event-store-sample-v2', version: '0.1.0' },
-    { capabilities: { logging: {} } },
-  );
+  const server = new McpServer({ name: 'nestjs-sse-event-store-sample-v2', version: '0.1.0' }, { capabilities: { logging: {} } });
 
   server.registerTool(
     'countdown',
     {
       description:
-        'Sends `count` notifications, `intervalMs` apart, on this call\'s stream: progress notifications when the ' +
+        "Sends `count` notifications, `intervalMs` apart, on this call's stream: progress notifications when the " +
         'request has a progress token, log messages otherwise. Then returns "done <count>".',
       inputSchema: countdownArguments,
     },
@@ -54,7 +51,10 @@ export function createSampleMcpV2Server(streams: ClosableStreams): McpServer {
         if (progress > 1) await delay(intervalMs, undefined, { signal: ctx.mcpReq.signal });
         // Both go out on this call's stream: `notify` and `log` send with the request as related request.
         await (progressToken === undefined
-          ? ctx.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', logger: 'countdown', data: { progress, total: count } } })
+          ? ctx.mcpReq.notify({
+              method: 'notifications/message',
+              params: { level: 'info', logger: 'countdown', data: { progress, total: count } },
+            })
           : ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total: count } }));
       }
       return { content: [{ type: 'text', text: `done ${count}` }] };
@@ -65,7 +65,7 @@ export function createSampleMcpV2Server(streams: ClosableStreams): McpServer {
     'standalone_countdown',
     {
       description:
-        'Sends `count` log messages, `intervalMs` apart, on the session\'s standalone GET stream (not on this ' +
+        "Sends `count` log messages, `intervalMs` apart, on the session's standalone GET stream (not on this " +
         'call\'s stream). Then returns "done <count>".',
       inputSchema: countdownArguments,
     },

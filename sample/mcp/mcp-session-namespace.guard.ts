@@ -21,7 +21,9 @@ export class McpSessionNamespaceGuard implements CanActivate {
     const { params } = context.switchToHttp().getRequest<{ params?: Record<string, unknown> }>();
     const sessionId = params?.sessionId;
     if (typeof sessionId === 'string' && isMcpSessionId(sessionId)) {
-      throw new ForbiddenException(`Session ids starting with '${MCP_SESSION_ID_PREFIX}' belong to MCP sessions, served at /mcp and /mcp-v2 only.`);
+      throw new ForbiddenException(
+        `Session ids starting with '${MCP_SESSION_ID_PREFIX}' belong to MCP sessions, served at /mcp and /mcp-v2 only.`,
+      );
     }
     return true;
   }

@@ -35,16 +35,13 @@ const countdownArguments = {
  *   stream before the result, which the client gets by reconnecting with `Last-Event-ID`.
  */
 export function createSampleMcpServer(streams: ClosableStreams): McpServer {
-  const server = new McpServer(
-    { name: 'nestjs-sse-event-store-sample', version: '0.1.0' },
-    { capabilities: { logging: {} } },
-  );
+  const server = new McpServer({ name: 'nestjs-sse-event-store-sample', version: '0.1.0' }, { capabilities: { logging: {} } });
 
   server.registerTool(
     'countdown',
     {
       description:
-        'Sends `count` notifications, `intervalMs` apart, on this call\'s stream: progress notifications when the ' +
+        "Sends `count` notifications, `intervalMs` apart, on this call's stream: progress notifications when the " +
         'request has a progress token, log messages otherwise. Then returns "done <count>".',
       inputSchema: countdownArguments,
     },
@@ -66,7 +63,7 @@ export function createSampleMcpServer(streams: ClosableStreams): McpServer {
     'standalone_countdown',
     {
       description:
-        'Sends `count` log messages, `intervalMs` apart, on the session\'s standalone GET stream (not on this ' +
+        "Sends `count` log messages, `intervalMs` apart, on the session's standalone GET stream (not on this " +
         'call\'s stream). Then returns "done <count>".',
       inputSchema: countdownArguments,
     },

@@ -47,10 +47,13 @@ describe('after complete(), EventSource stops', { concurrency: true }, () => {
           ['done', ids[2]],
         ],
       );
-      assert.deepEqual(client.errors.map((error) => [error.code, error.readyStateAfter]), [
-        [undefined, EventSourceClient.CONNECTING], // the response ended: reconnect after `retry`
-        [204, EventSourceClient.CLOSED], // told to stop
-      ]);
+      assert.deepEqual(
+        client.errors.map((error) => [error.code, error.readyStateAfter]),
+        [
+          [undefined, EventSourceClient.CONNECTING], // the response ended: reconnect after `retry`
+          [204, EventSourceClient.CLOSED], // told to stop
+        ],
+      );
 
       await delay(WATCH_MS);
       const after = app.streamRequests(address).slice(before);
@@ -61,7 +64,9 @@ describe('after complete(), EventSource stops', { concurrency: true }, () => {
       );
       assert.equal(client.requests, 2);
       assert.equal(app.requests.filter((request) => request.method === 'GET').length, 2, 'no other request either');
-      console.log(`[${platform}, ${backend}] closed ${closedAfterMs} ms after complete(); requests in the ${WATCH_MS / 1000} s after: ${after.length - 1}`);
+      console.log(
+        `[${platform}, ${backend}] closed ${closedAfterMs} ms after complete(); requests in the ${WATCH_MS / 1000} s after: ${after.length - 1}`,
+      );
       assert.deepEqual(app.errorsLogged(), []);
     });
   }

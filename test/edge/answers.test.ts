@@ -117,15 +117,21 @@ for (const { platform, backend } of COMBINATIONS) {
       ]);
       assert.equal(client.opens, 1);
       // The end of the response made it reconnect with its last id; the answer, 204, stopped it.
-      assert.deepEqual(client.errors.map((error) => [error.code, error.readyStateAfter]), [
-        [undefined, EventSourceClient.CONNECTING],
-        [204, EventSourceClient.CLOSED],
-      ]);
+      assert.deepEqual(
+        client.errors.map((error) => [error.code, error.readyStateAfter]),
+        [
+          [undefined, EventSourceClient.CONNECTING],
+          [204, EventSourceClient.CLOSED],
+        ],
+      );
       const served = app.streamRequests(address).slice(1);
-      assert.deepEqual(served.map((request) => [request.status, request.lastEventIds]), [
-        [200, []],
-        [204, [ids[1]]],
-      ]);
+      assert.deepEqual(
+        served.map((request) => [request.status, request.lastEventIds]),
+        [
+          [200, []],
+          [204, [ids[1]]],
+        ],
+      );
       stopped.push({ client, address, requests: app.streamRequests(address).length });
     });
 
@@ -140,7 +146,10 @@ for (const { platform, backend } of COMBINATIONS) {
       const client = follow(app.streamUrl(address), ids[0]);
       await client.waitForClosed();
       assert.deepEqual(client.messages, [{ type: 'message', data: '2', lastEventId: ids[1] }]);
-      assert.deepEqual(client.errors.map((error) => error.code), [undefined, 204]);
+      assert.deepEqual(
+        client.errors.map((error) => error.code),
+        [undefined, 204],
+      );
       stopped.push({ client, address, requests: app.streamRequests(address).length });
     });
 

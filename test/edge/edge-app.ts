@@ -53,7 +53,11 @@ class EdgeStreamsController {
 
   @Post('streams/:streamId/events')
   @HttpCode(201)
-  async publish(@Param('sessionId') sessionId: string, @Param('streamId') streamId: string, @Body() body: PublishBody): Promise<{ id: string }> {
+  async publish(
+    @Param('sessionId') sessionId: string,
+    @Param('streamId') streamId: string,
+    @Body() body: PublishBody,
+  ): Promise<{ id: string }> {
     const { id } = await this.streams.append({ sessionId, streamId }, { data: body?.data, type: body?.type, id: body?.id });
     return { id };
   }
@@ -179,7 +183,10 @@ export class EdgeApp {
   }
 
   /** POSTs an event; answers the status and JSON body as they came. */
-  async publish(address: SseStreamAddress, event: PublishBody): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  async publish(
+    address: SseStreamAddress,
+    event: PublishBody,
+  ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
     const response = await fetch(this.streamUrl(address), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -108,7 +108,10 @@ for (const { platform, backend } of COMBINATIONS) {
       await client.waitForMessages(1);
 
       for (const [label, value] of FORGED) {
-        for (const event of [{ data: label, type: value }, { data: label, id: value }]) {
+        for (const event of [
+          { data: label, type: value },
+          { data: label, id: value },
+        ]) {
           const answer = await app.publish(address, event);
           assert.equal(answer.status, 400, `${JSON.stringify(event)}: ${JSON.stringify(answer.body)}`);
           assert.equal(answer.body.code, 'SSE_INVALID_INPUT');
@@ -120,7 +123,10 @@ for (const { platform, backend } of COMBINATIONS) {
       assert.equal(await app.complete(address), 204);
 
       const read = await raw;
-      assert.equal(read.body, `retry: 200\n\nevent: update\nid: ${legit[0]}\ndata: before\n\nevent: update\nid: ${legit[1]}\ndata: after\n\n`);
+      assert.equal(
+        read.body,
+        `retry: 200\n\nevent: update\nid: ${legit[0]}\ndata: before\n\nevent: update\nid: ${legit[1]}\ndata: after\n\n`,
+      );
       await client.waitForClosed();
       assert.deepEqual(client.messages, [
         { type: 'update', data: 'before', lastEventId: legit[0] },

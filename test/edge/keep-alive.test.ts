@@ -24,7 +24,9 @@ describe('keep-alive through a proxy that cuts idle connections', { concurrency:
   const logger = new CapturingLogger();
 
   for (const { platform, backend } of COMBINATIONS) {
-    it(`keepAliveInterval ${KEEP_ALIVE_MS}: no cut and no reconnect in ${SILENCE_MS / 1000} s of silence (${platform}, ${backend})`, { timeout: SILENCE_MS + 30_000 }, async (t) => {
+    it(`keepAliveInterval ${KEEP_ALIVE_MS}: no cut and no reconnect in ${SILENCE_MS / 1000} s of silence (${platform}, ${backend})`, {
+      timeout: SILENCE_MS + 30_000,
+    }, async (t) => {
       const onEnd = cleanup(t);
       const app = await EdgeApp.start({ logger, platform, backend, store: { keepAliveInterval: KEEP_ALIVE_MS, retryInterval: RETRY } });
       onEnd(() => app.close());
@@ -52,24 +54,34 @@ describe('keep-alive through a proxy that cuts idle connections', { concurrency:
       // The connection still works: a live event arrives, then the completion ends both readers.
       const second = await app.append(address, 'after the silence');
       await client.waitForMessages(2);
-      assert.deepEqual(client.messages.map((message) => [message.data, message.lastEventId]), [
-        ['hello', first],
-        ['after the silence', second],
-      ]);
+      assert.deepEqual(
+        client.messages.map((message) => [message.data, message.lastEventId]),
+        [
+          ['hello', first],
+          ['after the silence', second],
+        ],
+      );
       assert.equal(await app.complete(address), 204);
       const read = await raw;
       assert.equal(read.end, 'ended');
-      assert.deepEqual(read.events.map((event) => event.data), ['hello', 'after the silence']);
+      assert.deepEqual(
+        read.events.map((event) => event.data),
+        ['hello', 'after the silence'],
+      );
       const keepAlives = (read.body!.match(/^: keep-alive\n\n/gm) ?? []).length;
       assert.ok(keepAlives >= SILENCE_MS / KEEP_ALIVE_MS - 3, `${keepAlives} keep-alive comments in ${SILENCE_MS / 1000} s`);
       assert.doesNotMatch(read.body!, /^event: error/m);
-      console.log(`[${platform}, ${backend}] keep-alive ${KEEP_ALIVE_MS} ms: ${proxy.cuts} cuts, ${reconnects} reconnects, ${keepAlives} comments in ${SILENCE_MS / 1000} s`);
+      console.log(
+        `[${platform}, ${backend}] keep-alive ${KEEP_ALIVE_MS} ms: ${proxy.cuts} cuts, ${reconnects} reconnects, ${keepAlives} comments in ${SILENCE_MS / 1000} s`,
+      );
       assert.deepEqual(app.errorsLogged(), []);
     });
   }
 
   for (const platform of PLATFORMS) {
-    it(`control, keep-alive off: the same proxy cuts the idle stream and EventSource reconnects (${platform}, memory)`, { timeout: 60_000 }, async (t) => {
+    it(`control, keep-alive off: the same proxy cuts the idle stream and EventSource reconnects (${platform}, memory)`, {
+      timeout: 60_000,
+    }, async (t) => {
       const onEnd = cleanup(t);
       const app = await EdgeApp.start({ logger, platform, backend: 'memory', store: { keepAliveInterval: 0, retryInterval: RETRY } });
       onEnd(() => app.close());

@@ -27,7 +27,9 @@ function describeRequests(requests: ServedRequest[]): string {
 
 describe('errors after the response started', () => {
   for (const { platform, backend } of COMBINATIONS) {
-    it(`the session deleted while a client follows: the response ends, EventSource resumes with its last id and gets 404 (${platform}, ${backend})`, { timeout: 30_000 }, async (t) => {
+    it(`the session deleted while a client follows: the response ends, EventSource resumes with its last id and gets 404 (${platform}, ${backend})`, {
+      timeout: 30_000,
+    }, async (t) => {
       const onEnd = cleanup(t);
       const app = await EdgeApp.start({ platform, backend, store: { retryInterval: RETRY } });
       onEnd(() => app.close());
@@ -44,13 +46,23 @@ describe('errors after the response started', () => {
       assert.equal(await app.deleteSession(address.sessionId), 204);
       const read = await raw;
       assert.equal(read.end, 'ended', 'the server ended the response');
-      assert.equal(read.body, sseBody([[ids[0], 'one'], [ids[1], 'two']]), 'the events, then the end: no error event');
+      assert.equal(
+        read.body,
+        sseBody([
+          [ids[0], 'one'],
+          [ids[1], 'two'],
+        ]),
+        'the events, then the end: no error event',
+      );
 
       await client.waitForClosed();
-      assert.deepEqual(client.errors.map((error) => [error.code, error.readyStateAfter]), [
-        [undefined, EventSourceClient.CONNECTING],
-        [404, EventSourceClient.CLOSED],
-      ]);
+      assert.deepEqual(
+        client.errors.map((error) => [error.code, error.readyStateAfter]),
+        [
+          [undefined, EventSourceClient.CONNECTING],
+          [404, EventSourceClient.CLOSED],
+        ],
+      );
       const requests = app.streamRequests(address);
       // The raw reader's and the EventSource's first requests, then the EventSource's resumption.
       assert.deepEqual(
@@ -86,7 +98,9 @@ describe('errors after the response started', () => {
   }
 
   for (const { platform, backend } of COMBINATIONS) {
-    it(`the store fails while a client follows: the response ends, EventSource comes back with its last id until the store is back (${platform}, ${backend})`, { timeout: 60_000 }, async (t) => {
+    it(`the store fails while a client follows: the response ends, EventSource comes back with its last id until the store is back (${platform}, ${backend})`, {
+      timeout: 60_000,
+    }, async (t) => {
       const onEnd = cleanup(t);
       const outage = await createStoreOutage(backend);
       onEnd(() => outage.close());
@@ -112,7 +126,14 @@ describe('errors after the response started', () => {
       }
       const read = await raw;
       assert.equal(read.end, 'ended', 'the server ended the response');
-      assert.equal(read.body, sseBody([[ids[0], 'one'], [ids[1], 'two']]), 'the events, then the end: no error event');
+      assert.equal(
+        read.body,
+        sseBody([
+          [ids[0], 'one'],
+          [ids[1], 'two'],
+        ]),
+        'the events, then the end: no error event',
+      );
 
       // While the store is down, every resumption carries the real last id and is told to come back.
       await client.waitForErrors(4, 20_000);
@@ -126,7 +147,11 @@ describe('errors after the response started', () => {
       await outage.up();
       if (backend === 'redis') {
         // Back: the client resumes the stream after `two`, gets what comes next, and the completion.
-        await waitFor(() => app.streamRequests(address).some((request) => request.status === 200 && !request.closed), 'the stream reopened', 20_000);
+        await waitFor(
+          () => app.streamRequests(address).some((request) => request.status === 200 && !request.closed),
+          'the stream reopened',
+          20_000,
+        );
         ids.push(await app.append(address, 'three'));
         await client.waitForMessages(3, 20_000);
         assert.equal(await app.complete(address), 204);

@@ -29,7 +29,13 @@ for (const { platform, backend } of COMBINATIONS) {
     });
 
     /** Publishes and checks the refusal: status, Nest's body with the store's code, no Retry-After. */
-    async function assertRefused(address: { sessionId: string; streamId: string }, event: Record<string, unknown>, status: number, code: string, error: string) {
+    async function assertRefused(
+      address: { sessionId: string; streamId: string },
+      event: Record<string, unknown>,
+      status: number,
+      code: string,
+      error: string,
+    ) {
       const answer = await app.publish(address, event);
       assert.equal(answer.status, status, JSON.stringify(answer.body));
       assert.deepEqual(Object.keys(answer.body).sort(), ['code', 'error', 'message', 'statusCode']);
@@ -46,7 +52,13 @@ for (const { platform, backend } of COMBINATIONS) {
       await app.append(address, 'fits');
       await assertRefused(address, { data: 'x'.repeat(MAX_EVENT_BYTES) }, 400, 'SSE_INVALID_INPUT', 'Bad Request');
       await assertRefused(address, { data: 1, type: 42 }, 400, 'SSE_INVALID_INPUT', 'Bad Request');
-      await assertRefused({ sessionId: address.sessionId, streamId: 'x'.repeat(MAX_ID_LENGTH + 1) }, { data: 1 }, 400, 'SSE_INVALID_INPUT', 'Bad Request');
+      await assertRefused(
+        { sessionId: address.sessionId, streamId: 'x'.repeat(MAX_ID_LENGTH + 1) },
+        { data: 1 },
+        400,
+        'SSE_INVALID_INPUT',
+        'Bad Request',
+      );
       // The stream is still writable afterwards.
       assert.equal(typeof (await app.append(address, 'still fits')), 'string');
     });
@@ -79,7 +91,10 @@ for (const { platform, backend } of COMBINATIONS) {
       assert.deepEqual(app.errorsLogged(), []);
       const answered = app.logger.entries.filter((entry) => /^Answered \d{3}: /.test(String(entry.message)));
       assert.ok(answered.length >= 7, `${answered.length} refusals logged`);
-      assert.ok(answered.every((entry) => entry.level === 'debug'), JSON.stringify(answered));
+      assert.ok(
+        answered.every((entry) => entry.level === 'debug'),
+        JSON.stringify(answered),
+      );
     });
   });
 }

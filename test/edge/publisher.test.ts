@@ -25,7 +25,9 @@ async function readAll(store: SseEventStore, address: SseStreamAddress): Promise
 
 /** Settles every promise; answers which resolved (with the value) and which rejected. */
 async function outcomes<T>(promises: Promise<T>[]): Promise<({ value: T } | { error: unknown })[]> {
-  return (await Promise.allSettled(promises)).map((result) => (result.status === 'fulfilled' ? { value: result.value } : { error: result.reason }));
+  return (await Promise.allSettled(promises)).map((result) =>
+    result.status === 'fulfilled' ? { value: result.value } : { error: result.reason },
+  );
 }
 
 for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
@@ -59,13 +61,24 @@ for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
         Array.from({ length: 300 }, (_, index) => index + 1),
       );
       // Other streams of the session, written at the same time, keep sequences of their own.
-      const others = await Promise.all(['a', 'b', 'a', 'b', 'a'].map((streamId) => publisher.append({ sessionId: address.sessionId, streamId }, { data: streamId })));
-      assert.deepEqual(others.map((event) => sequenceOf(event.id)), [1, 1, 2, 2, 3]);
+      const others = await Promise.all(
+        ['a', 'b', 'a', 'b', 'a'].map((streamId) => publisher.append({ sessionId: address.sessionId, streamId }, { data: streamId })),
+      );
+      assert.deepEqual(
+        others.map((event) => sequenceOf(event.id)),
+        [1, 1, 2, 2, 3],
+      );
 
       await publisher.complete(address);
       const stored = await readAll(store, address);
-      assert.deepEqual(stored.map((event) => event.id), events.map((event) => event.id));
-      assert.deepEqual(stored.map((event) => event.data), Array.from({ length: 300 }, (_, n) => JSON.stringify(n)));
+      assert.deepEqual(
+        stored.map((event) => event.id),
+        events.map((event) => event.id),
+      );
+      assert.deepEqual(
+        stored.map((event) => event.data),
+        Array.from({ length: 300 }, (_, n) => JSON.stringify(n)),
+      );
     });
 
     it('appends racing complete() on a new stream: the ones called before it are stored, the ones after it refused', async () => {
@@ -79,7 +92,10 @@ for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
       assert.equal(sequenceOf((results[0].value as SseStoredEvent).id), 1);
       assert.ok('value' in results[1], 'complete() resolved');
       assert.ok('error' in results[2] && results[2].error instanceof SseStreamClosedError, 'the append after complete() was refused');
-      assert.deepEqual((await readAll(store, address)).map((event) => event.data), ['before']);
+      assert.deepEqual(
+        (await readAll(store, address)).map((event) => event.data),
+        ['before'],
+      );
     });
 
     it('appends racing complete() on an open stream: call order decides, and the stream stays completed', async () => {
@@ -99,14 +115,23 @@ for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
       appends.slice(20).forEach((result, n) => {
         assert.ok('error' in result && result.error instanceof SseStreamClosedError, `append ${20 + n} (after complete) refused`);
       });
-      const ids = appends.slice(0, 20).map((result) => sequenceOf(((result as { value: SseStoredEvent }).value).id));
-      assert.deepEqual(ids, Array.from({ length: 20 }, (_, n) => n + 2));
-      assert.deepEqual((await readAll(store, address)).map((event) => event.data), ['opened', ...Array.from({ length: 20 }, (_, n) => String(n))]);
+      const ids = appends.slice(0, 20).map((result) => sequenceOf((result as { value: SseStoredEvent }).value.id));
+      assert.deepEqual(
+        ids,
+        Array.from({ length: 20 }, (_, n) => n + 2),
+      );
+      assert.deepEqual(
+        (await readAll(store, address)).map((event) => event.data),
+        ['opened', ...Array.from({ length: 20 }, (_, n) => String(n))],
+      );
     });
 
     it('complete() called first, appends in the same tick: none is stored, the stream is completed empty', async () => {
       const address = { sessionId: freshSession(), streamId: 'complete-first' };
-      const results = await outcomes<unknown>([publisher.complete(address), ...Array.from({ length: 5 }, (_, n) => publisher.append(address, { data: n }))]);
+      const results = await outcomes<unknown>([
+        publisher.complete(address),
+        ...Array.from({ length: 5 }, (_, n) => publisher.append(address, { data: n })),
+      ]);
       assert.ok('value' in results[0]);
       for (const result of results.slice(1)) assert.ok('error' in result && result.error instanceof SseStreamClosedError);
       assert.deepEqual(await readAll(store, address), []);
@@ -126,7 +151,10 @@ for (const backend of ['memory', 'redis-native'] satisfies StoreBackend[]) {
       await assert.rejects(restarted.append(address, { data: 'after a restart' }), SseStreamClosedError);
       await restarted.complete(address);
       await publisher.complete(address);
-      assert.deepEqual((await readAll(store, address)).map((event) => [event.id, event.data]), [[first.id, 'only']]);
+      assert.deepEqual(
+        (await readAll(store, address)).map((event) => [event.id, event.data]),
+        [[first.id, 'only']],
+      );
       assert.equal((await store.getStreamReader(first.id))?.finished, true);
     });
   });

@@ -39,15 +39,25 @@ describe(`a replay of ${EVENTS} × 64 KiB to a client reading 1 MB/s`, { concurr
       const onEnd = cleanup(t);
       // On memory, a cache that records which keys each read asked for.
       const recorded = backend === 'memory' ? recordingCache(createCache()) : undefined;
-      const app = await EdgeApp.start({ logger, platform, backend, cache: recorded?.cache, store: { retryInterval: RETRY, replayPageSize: PAGE } });
+      const app = await EdgeApp.start({
+        logger,
+        platform,
+        backend,
+        cache: recorded?.cache,
+        store: { retryInterval: RETRY, replayPageSize: PAGE },
+      });
       onEnd(() => app.close());
       const address = { sessionId: freshSession(), streamId: 'large' };
       const eventKeys = new CacheKeys(app.keyPrefix).eventPrefix(address);
       const eventsRead = (): number =>
-        (recorded?.calls ?? []).filter((call) => call.operation === 'mget').reduce((sum, call) => sum + call.keys.filter((key) => key.startsWith(eventKeys)).length, 0);
+        (recorded?.calls ?? [])
+          .filter((call) => call.operation === 'mget')
+          .reduce((sum, call) => sum + call.keys.filter((key) => key.startsWith(eventKeys)).length, 0);
       const ids: string[] = [];
       for (let n = 1; n <= EVENTS; n += 32) {
-        const batch = Array.from({ length: Math.min(32, EVENTS - n + 1) }, (_, offset) => app.publisher.append(address, { data: payload(n + offset) }));
+        const batch = Array.from({ length: Math.min(32, EVENTS - n + 1) }, (_, offset) =>
+          app.publisher.append(address, { data: payload(n + offset) }),
+        );
         ids.push(...(await Promise.all(batch)).map((event) => event.id));
       }
       await app.publisher.complete(address);
@@ -94,7 +104,9 @@ describe(`a replay of ${EVENTS} × 64 KiB to a client reading 1 MB/s`, { concurr
       console.log(
         `[${platform}, ${backend}] ${read.events.length} events, ${megabytes.toFixed(1)} MB in ${(read.elapsedMs / 1000).toFixed(1)} s ` +
           `(${(megabytes / (read.elapsedMs / 1000)).toFixed(2)} MB/s), one connection, ended by the server` +
-          (recorded ? `; the server read at most ${mostAhead} events (${((mostAhead * EVENT_CHARS) / 1e6).toFixed(1)} MB) ahead of the client, ${readAtTenth} when it had 10` : ''),
+          (recorded
+            ? `; the server read at most ${mostAhead} events (${((mostAhead * EVENT_CHARS) / 1e6).toFixed(1)} MB) ahead of the client, ${readAtTenth} when it had 10`
+            : ''),
       );
       assert.deepEqual(app.errorsLogged(), []);
     });

@@ -27,7 +27,9 @@ for (const { platform, backend } of COMBINATIONS) {
       app = outage = undefined;
     });
 
-    it('opening a stream answers 200 with only `retry:`; EventSource reconnects until the store is back, then gets the stream', { timeout: 60_000 }, async () => {
+    it('opening a stream answers 200 with only `retry:`; EventSource reconnects until the store is back, then gets the stream', {
+      timeout: 60_000,
+    }, async () => {
       outage = await createStoreOutage(backend);
       app = await EdgeApp.start({ platform, backend, cache: outage.cache, store: { ...outage.storeOptions, retryInterval: RETRY } });
       const address = { sessionId: freshSession(), streamId: 'main' };
@@ -81,11 +83,17 @@ for (const { platform, backend } of COMBINATIONS) {
       const second = await app.append(address, 'two');
       await fromStart.waitForMessages(2, 20_000);
       await resuming.waitForMessages(1, 20_000);
-      assert.deepEqual(fromStart.messages.map((message) => [message.data, message.lastEventId]), [
-        ['one', first],
-        ['two', second],
-      ]);
-      assert.deepEqual(resuming.messages.map((message) => [message.data, message.lastEventId]), [['two', second]]);
+      assert.deepEqual(
+        fromStart.messages.map((message) => [message.data, message.lastEventId]),
+        [
+          ['one', first],
+          ['two', second],
+        ],
+      );
+      assert.deepEqual(
+        resuming.messages.map((message) => [message.data, message.lastEventId]),
+        [['two', second]],
+      );
       assert.equal(fromStart.readyState, EventSourceClient.OPEN);
       assert.equal(resuming.readyState, EventSourceClient.OPEN);
 
@@ -107,7 +115,10 @@ for (const { platform, backend } of COMBINATIONS) {
       );
 
       const warnings = app.logger.entries.filter((entry) => entry.level === 'warn');
-      assert.ok(warnings.some((entry) => /could not be opened; the client retries/.test(String(entry.message))), 'the refusals were logged as warnings');
+      assert.ok(
+        warnings.some((entry) => /could not be opened; the client retries/.test(String(entry.message))),
+        'the refusals were logged as warnings',
+      );
       assert.deepEqual(app.errorsLogged(), [], 'nothing logged as an error, no stack');
     });
   });

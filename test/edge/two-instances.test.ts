@@ -21,7 +21,9 @@ for (const [platformA, platformB] of [
   ['fastify', 'express'],
 ] satisfies [Platform, Platform][]) {
   describe(`two instances on one Redis (A on ${platformA}, B on ${platformB})`, () => {
-    it('A completes a stream B writes: B is refused, B’s readers end with exactly the acknowledged events', { timeout: 60_000 }, async (t) => {
+    it('A completes a stream B writes: B is refused, B’s readers end with exactly the acknowledged events', {
+      timeout: 60_000,
+    }, async (t) => {
       const onEnd = cleanup(t);
       const a = await EdgeApp.start({ platform: platformA, backend: 'redis', store: { retryInterval: RETRY } });
       onEnd(() => a.close());

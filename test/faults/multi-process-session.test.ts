@@ -55,7 +55,11 @@ for (const [pathName, storage] of Object.entries(PATHS)) {
     async function createConcurrently(sessionId: string): Promise<CreatedStream[]> {
       const created = await Promise.all(
         processes.map((process, index) =>
-          process.create(sessionId, Array.from({ length: STREAMS_PER_PROCESS }, (_, stream) => `p${index}-s${stream}`), EVENTS_PER_STREAM),
+          process.create(
+            sessionId,
+            Array.from({ length: STREAMS_PER_PROCESS }, (_, stream) => `p${index}-s${stream}`),
+            EVENTS_PER_STREAM,
+          ),
         ),
       );
       return created.flat();
@@ -95,7 +99,11 @@ for (const [pathName, storage] of Object.entries(PATHS)) {
           // The index is read, changed and written back: creates in other processes at the same
           // moment overwrite one another's entries. The streams it lost keep their keys (metadata
           // and events) until they expire; every listed one is removed.
-          assert.equal(keysLeft.length, 1 + (streams.length - listed) * (1 + EVENTS_PER_STREAM), 'the streams the index lost, and the tombstone');
+          assert.equal(
+            keysLeft.length,
+            1 + (streams.length - listed) * (1 + EVENTS_PER_STREAM),
+            'the streams the index lost, and the tombstone',
+          );
         }
         await assertNothingReadable(sessionId, streams, 'after the delete');
 
@@ -106,7 +114,11 @@ for (const [pathName, storage] of Object.entries(PATHS)) {
         const accepted = writes.filter((outcome) => 'id' in outcome);
         const ownWriters = deleter === 'one of the writing processes' ? STREAMS_PER_PROCESS : 0;
         if (storage === 'redis') {
-          assert.equal(refused.length, writes.length, `every writer is refused: ${JSON.stringify(writes.find((outcome) => !('failure' in outcome)))}`);
+          assert.equal(
+            refused.length,
+            writes.length,
+            `every writer is refused: ${JSON.stringify(writes.find((outcome) => !('failure' in outcome)))}`,
+          );
           assert.deepEqual(await layout.sessionKeys(sessionId), [tombstone], 'the refused writes left nothing behind');
         } else {
           // Only the deleting process knows its writers are gone; a writer in another process

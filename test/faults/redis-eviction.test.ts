@@ -132,7 +132,11 @@ describe('a Redis that evicts keys (allkeys-lru)', () => {
         };
         if (storage === 'redis') {
           // One Redis Stream per stream, trimmed only at its oldest end: what is left has no hole.
-          assert.deepEqual(stored, stored.map((_, index) => (stored[0] ?? 0) + index), `${label}: the stored events are contiguous`);
+          assert.deepEqual(
+            stored,
+            stored.map((_, index) => (stored[0] ?? 0) + index),
+            `${label}: the stored events are contiguous`,
+          );
         } else if (hasMetadata && holeAfter(1) !== undefined) {
           streamsWithHoles++;
         }
@@ -161,7 +165,10 @@ describe('a Redis that evicts keys (allkeys-lru)', () => {
             // here is trimmed by the retention cap): a reader from the start is told before any event.
             const missing = outcome.error.missingSequence;
             assert.equal(values.length, 0, `${what}: no event before the error`);
-            assert.ok(!stored.includes(missing) && missing < (stored[0] ?? Infinity), `${what}: event ${missing} is gone, before every event held`);
+            assert.ok(
+              !stored.includes(missing) && missing < (stored[0] ?? Infinity),
+              `${what}: event ${missing} is gone, before every event held`,
+            );
             continue;
           }
           // A reader goes on right after its id, or from sequence 1.

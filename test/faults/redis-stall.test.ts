@@ -147,7 +147,11 @@ describe('a stalled Redis', () => {
         const after = await writer.write({ data: { n: 10 } });
         await writer.complete();
         const stored = await collect((await store.getStreamReaderFromStart(main))!.events());
-        assert.deepEqual(stored.map((event) => sequenceOf(event.id)), stored.map((_, index) => index + 1), 'sequences 1..n, no gap, none twice');
+        assert.deepEqual(
+          stored.map((event) => sequenceOf(event.id)),
+          stored.map((_, index) => index + 1),
+          'sequences 1..n, no gap, none twice',
+        );
         assert.equal(stored.at(-1)?.id, after.id, 'the write after the stall got the next sequence');
         const numbers = stored.map((event) => (event.data as { n: number }).n);
         for (const event of [...before, after]) {
@@ -158,7 +162,11 @@ describe('a stalled Redis', () => {
         // acknowledged before and after the stall.
         const surfaced = numbers.slice(before.length, -1);
         assert.deepEqual(numbers.slice(0, before.length), [0, 1, 2, 3, 4]);
-        assert.deepEqual(surfaced, [...surfaced].sort((a, b) => a - b), 'in the order issued');
+        assert.deepEqual(
+          surfaced,
+          [...surfaced].sort((a, b) => a - b),
+          'in the order issued',
+        );
         assert.equal(new Set(surfaced).size, surfaced.length, 'none twice');
         for (const n of surfaced) assert.ok(n >= 5 && n <= 9, `event ${n} is one of the writes issued during the stall`);
         assert.ok(surfaced.includes(5), 'the first batch had reached Redis and was stored after all');

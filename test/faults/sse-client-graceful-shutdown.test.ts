@@ -77,7 +77,9 @@ function startPublisher(baseUrl: string, sessionId: string, published: PublishRe
   };
 }
 
-test('SIGTERM of one of two instances under 200 EventSource clients: no reset, every client resumes and ends with its stream once, in order', { timeout: 170_000 }, async (t) => {
+test('SIGTERM of one of two instances under 200 EventSource clients: no reset, every client resumes and ends with its stream once, in order', {
+  timeout: 170_000,
+}, async (t) => {
   let server: RedisServerProcess | undefined;
   let instances: SampleProcess[] = [];
   let fronts: FailoverTcpFront[] = [];
@@ -102,11 +104,19 @@ test('SIGTERM of one of two instances under 200 EventSource clients: no reset, e
   for (let instance = 0; instance < 2; instance++) {
     for (let index = 0; index < CLIENTS_PER_INSTANCE; index++) {
       const stream = index % STREAMS;
-      clients.push({ source: new RecordingEventSource(streamUrl(fronts[instance].url, sessionId, `s${stream}`, 'events')), instance, stream });
+      clients.push({
+        source: new RecordingEventSource(streamUrl(fronts[instance].url, sessionId, `s${stream}`, 'events')),
+        instance,
+        stream,
+      });
     }
   }
   await Promise.all(clients.map(({ source }) => source.waitForEvents(1, CONNECT_TIMEOUT_MS)));
-  assert.deepEqual(fronts.map((front) => front.connectionsPerTarget), [[CLIENTS_PER_INSTANCE, 0], [CLIENTS_PER_INSTANCE]], 'each client connected to its instance');
+  assert.deepEqual(
+    fronts.map((front) => front.connectionsPerTarget),
+    [[CLIENTS_PER_INSTANCE, 0], [CLIENTS_PER_INSTANCE]],
+    'each client connected to its instance',
+  );
 
   const publisher = startPublisher(survivor.url, sessionId, published);
   await delay(BEFORE_STOP_MS);
@@ -128,7 +138,10 @@ test('SIGTERM of one of two instances under 200 EventSource clients: no reset, e
     const got = client.source.events.map((event) => event.id);
     return got.length === expected.length && got.every((id, at) => id === expected[at]);
   };
-  const duplicates = clients.reduce((sum, { source }) => sum + source.events.length - new Set(source.events.map((event) => event.id)).size, 0);
+  const duplicates = clients.reduce(
+    (sum, { source }) => sum + source.events.length - new Set(source.events.map((event) => event.id)).size,
+    0,
+  );
   const socketErrors = clients.flatMap(({ source }) => source.socketErrors);
   const requests = clients.flatMap(({ source }) => source.requests);
   const statuses: Record<string, number> = {};
@@ -158,7 +171,10 @@ test('SIGTERM of one of two instances under 200 EventSource clients: no reset, e
       // How the responses ended: `failed` ones broke off (closed mid-body, or reset).
       ends,
       requestsPerClient: { stopped: requestsOf(onStopped), survivor: requestsOf(clients.filter((client) => client.instance === 1)) },
-      emptyAnswersOnStopped: onStopped.reduce((sum, { source }) => sum + source.requests.filter((r) => r.status === 200 && r.events === 0 && r.at < completedAt).length, 0),
+      emptyAnswersOnStopped: onStopped.reduce(
+        (sum, { source }) => sum + source.requests.filter((r) => r.status === 200 && r.events === 0 && r.at < completedAt).length,
+        0,
+      ),
       closings: clients.reduce((sum, { source }) => sum + source.closings.length, 0),
     }),
   );
@@ -184,25 +200,45 @@ test('SIGTERM of one of two instances under 200 EventSource clients: no reset, e
   }
 
   // The first instance's clients were moved: they reconnected with their last id after it exited, and were served.
-  assert.ok(fronts[0].connectionsPerTarget[1] >= CLIENTS_PER_INSTANCE, `the first front sent reconnections to the survivor: ${JSON.stringify(fronts[0].connectionsPerTarget)}`);
+  assert.ok(
+    fronts[0].connectionsPerTarget[1] >= CLIENTS_PER_INSTANCE,
+    `the first front sent reconnections to the survivor: ${JSON.stringify(fronts[0].connectionsPerTarget)}`,
+  );
   for (const [index, { source }] of onStopped.entries()) {
-    const resumed = source.requests.filter((request) => request.at >= sigtermAt && request.at < completedAt && request.status === 200 && request.lastEventId !== null);
+    const resumed = source.requests.filter(
+      (request) => request.at >= sigtermAt && request.at < completedAt && request.status === 200 && request.lastEventId !== null,
+    );
     assert.ok(resumed.length >= 1, `client ${index} of the stopped instance resumed with Last-Event-ID: ${source.summary()}`);
   }
 
   // Exactly the published events of its stream, once each, in order.
   assert.equal(duplicates, 0, 'no event twice');
   assert.deepEqual(
-    clients.filter((client) => !exact(client)).map(({ source, stream }) => `stream ${stream}: ${source.events.length} of ${published[stream].ids.length}`),
+    clients
+      .filter((client) => !exact(client))
+      .map(({ source, stream }) => `stream ${stream}: ${source.events.length} of ${published[stream].ids.length}`),
     [],
     'every client received exactly the published events of its stream, in order',
   );
 
   // The shutdown was graceful: no reset, and every response of the stopped instance ended (its
   // chunked body complete) instead of breaking off, on either side of the fronts.
-  assert.deepEqual(fronts.map((front) => front.upstreamErrors), [[], []], 'no instance reset a connection');
-  assert.deepEqual(fronts.map((front) => front.unrouted), [0, 0]);
-  const brokenOnStopped = onStopped.filter(({ source }) => source.requests.some((request) => request.at < sigtermAt && request.end !== 'ended'));
-  assert.equal(brokenOnStopped.length, 0, `responses of the stopped instance that broke off instead of ending: ${brokenOnStopped[0]?.source.summary()}`);
+  assert.deepEqual(
+    fronts.map((front) => front.upstreamErrors),
+    [[], []],
+    'no instance reset a connection',
+  );
+  assert.deepEqual(
+    fronts.map((front) => front.unrouted),
+    [0, 0],
+  );
+  const brokenOnStopped = onStopped.filter(({ source }) =>
+    source.requests.some((request) => request.at < sigtermAt && request.end !== 'ended'),
+  );
+  assert.equal(
+    brokenOnStopped.length,
+    0,
+    `responses of the stopped instance that broke off instead of ending: ${brokenOnStopped[0]?.source.summary()}`,
+  );
   assert.deepEqual(socketErrors, [], 'no client saw a reset or a broken response');
 });

@@ -140,7 +140,11 @@ async function runOutage(t: TestContext, browser: Browser, outage: Outage): Prom
   const completedAt = Date.now();
   const completeTries = await completeWhenPossible(streamUrl(app.url, sessionId, streamId, 'complete'), RECOVERY_TIMEOUT_MS);
   await nodeClient.waitUntilClosed(CLOSE_TIMEOUT_MS);
-  const browserRecord = await browserClient.waitFor((record) => record.readyState === READY_STATE.CLOSED, 'Chromium to close', CLOSE_TIMEOUT_MS);
+  const browserRecord = await browserClient.waitFor(
+    (record) => record.readyState === READY_STATE.CLOSED,
+    'Chromium to close',
+    CLOSE_TIMEOUT_MS,
+  );
   // The page closes as the last answer arrives; what the browser reports of it comes a moment later.
   await browserClient.settled();
 
@@ -161,7 +165,10 @@ async function runOutage(t: TestContext, browser: Browser, outage: Outage): Prom
         // Requests that overlapped the outage: when they started (ms after its start), how long they took.
         aroundOutage: attempts
           .filter((attempt) => attempt.endedAt! >= outageStarted && attempt.startedAt <= outageEnded)
-          .map((attempt) => `n=${attempt.n} ${attempt.status ?? 'none'} at ${attempt.startedAt - outageStarted} ms took ${attempt.endedAt! - attempt.startedAt} ms`),
+          .map(
+            (attempt) =>
+              `n=${attempt.n} ${attempt.status ?? 'none'} at ${attempt.startedAt - outageStarted} ms took ${attempt.endedAt! - attempt.startedAt} ms`,
+          ),
       },
       completeTries,
       eventsource: {
@@ -190,10 +197,19 @@ async function runOutage(t: TestContext, browser: Browser, outage: Outage): Prom
   assert.ok(failed.length >= 1, `some publish request failed during the outage: ${JSON.stringify(writer.statusCounts())}`);
   for (const attempt of failed) {
     assert.equal(attempt.status, 503, `a publish request during the outage answered ${attempt.status ?? 'nothing'}: ${attempt.failure}`);
-    assert.ok(attempt.endedAt! >= outageStarted && attempt.startedAt <= outageEnded + RECOVERY_TIMEOUT_MS, `failure n=${attempt.n} falls around the outage`);
+    assert.ok(
+      attempt.endedAt! >= outageStarted && attempt.startedAt <= outageEnded + RECOVERY_TIMEOUT_MS,
+      `failure n=${attempt.n} falls around the outage`,
+    );
   }
-  assert.ok(acknowledged.some(({ n }) => attempts[n - 1].endedAt! < outageStarted), 'events were acknowledged before the outage');
-  assert.ok(acknowledged.some(({ n }) => attempts[n - 1].startedAt > outageEnded), 'events were acknowledged after the outage');
+  assert.ok(
+    acknowledged.some(({ n }) => attempts[n - 1].endedAt! < outageStarted),
+    'events were acknowledged before the outage',
+  );
+  assert.ok(
+    acknowledged.some(({ n }) => attempts[n - 1].startedAt > outageEnded),
+    'events were acknowledged after the outage',
+  );
 
   // Every acknowledged event exactly once, in order, with its id; nothing else but failed ones.
   assert.deepEqual(deliveryFaults(nodeDelivery), NO_DELIVERY_FAULTS, 'eventsource package');
@@ -221,7 +237,11 @@ async function runOutage(t: TestContext, browser: Browser, outage: Outage): Prom
   assert.equal(browserClosings.length, 1, `Chromium closed once: ${JSON.stringify(browserRecord.errors)}`);
   assert.equal(browserRecord.errors.at(-1)!.readyState, READY_STATE.CLOSED, 'the closing was the last error event');
   assert.ok(browserClosings[0].at >= completedAt, 'Chromium closed only after the stream was completed');
-  assert.equal(browserClient.requests.at(-1)!.status, 204, `Chromium's last request was answered 204: ${JSON.stringify(browserClient.requests)}`);
+  assert.equal(
+    browserClient.requests.at(-1)!.status,
+    204,
+    `Chromium's last request was answered 204: ${JSON.stringify(browserClient.requests)}`,
+  );
   assert.deepEqual(
     browserClient.requests.slice(0, -1).filter((request) => request.status !== 200 || request.failure !== undefined),
     [],

@@ -98,13 +98,21 @@ function expectedSlices(cutsAfter: number[], count: number): number[][] {
 
 /** One exchange per cut plus one, each cut where armed, each resumed right after the last message the client had, no id twice. */
 function assertCutAsArmed(chain: ProxiedExchange[], cutsAfter: number[]): void {
-  assert.equal(chain.length, cutsAfter.length + 1, `one resumption per cut: ${chain.map((exchange) => `${exchange.method} ${exchange.status}`).join(', ')}`);
+  assert.equal(
+    chain.length,
+    cutsAfter.length + 1,
+    `one resumption per cut: ${chain.map((exchange) => `${exchange.method} ${exchange.status}`).join(', ')}`,
+  );
   assert.deepEqual(
     chain.map((exchange) => exchange.cut),
     [...cutsAfter.map(() => true), false],
     'every exchange but the last was cut by the proxy',
   );
-  assert.deepEqual(chain.map(progressNotificationsOf), expectedSlices(cutsAfter, COUNT), 'each exchange resumed right after the last message the client had');
+  assert.deepEqual(
+    chain.map(progressNotificationsOf),
+    expectedSlices(cutsAfter, COUNT),
+    'each exchange resumed right after the last message the client had',
+  );
   for (const resumed of chain.slice(1)) assert.equal(resumed.method, 'GET');
   const ids = chain.flatMap((exchange) => exchange.events.map((event) => event.id).filter((id): id is string => id !== undefined));
   assert.equal(new Set(ids).size, ids.length, 'no event was sent twice');
@@ -142,8 +150,15 @@ describe('ResumableStreamableHttpTransport refuses what it cannot serve', () => 
       assert.ok(transport instanceof StreamableHttpTransport);
       assert.equal(transport.kind, 'streamable-http');
       assert.equal(SUPPORTED_MCP_NEST_VERSIONS, '~2.0.5');
-      const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
-      assert.equal(manifest.peerDependencies['@rekog/mcp-nest'], SUPPORTED_MCP_NEST_VERSIONS, 'the optional peer is pinned to the tested range');
+      const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+        peerDependencies: Record<string, string>;
+        peerDependenciesMeta: Record<string, { optional?: boolean }>;
+      };
+      assert.equal(
+        manifest.peerDependencies['@rekog/mcp-nest'],
+        SUPPORTED_MCP_NEST_VERSIONS,
+        'the optional peer is pinned to the tested range',
+      );
       assert.equal(manifest.peerDependenciesMeta['@rekog/mcp-nest']?.optional, true);
     } finally {
       standalone.close();
@@ -189,9 +204,15 @@ describe('ResumableStreamableHttpTransport refuses what it cannot serve', () => 
 
   test('refuses stateless mode, JSON answers, a retry interval that is not whole milliseconds, and a store that is not one', () => {
     assert.throws(() => new ResumableStreamableHttpTransport({ statefulMode: false as unknown as true }), /statefulMode cannot be false/);
-    assert.throws(() => new ResumableStreamableHttpTransport({ enableJsonResponse: true as unknown as false }), /enableJsonResponse cannot be true/);
+    assert.throws(
+      () => new ResumableStreamableHttpTransport({ enableJsonResponse: true as unknown as false }),
+      /enableJsonResponse cannot be true/,
+    );
     assert.throws(() => new ResumableStreamableHttpTransport({ retryInterval: -1 }), /retryInterval must be a whole number/);
-    assert.throws(() => new ResumableStreamableHttpTransport({ store: {} as SseEventStore }), /needs an SseEventStore: pass app\.get\(SseEventStore\)/);
+    assert.throws(
+      () => new ResumableStreamableHttpTransport({ store: {} as SseEventStore }),
+      /needs an SseEventStore: pass app\.get\(SseEventStore\)/,
+    );
     assert.throws(() => new ResumableStreamableHttpTransport().useStore(undefined as unknown as SseEventStore), /needs an SseEventStore/);
   });
 
@@ -219,7 +240,7 @@ describe('ResumableStreamableHttpTransport refuses what it cannot serve', () => 
     }
   });
 
-  test("the call-stream helpers fail clearly on a context that has no SDK request context", async () => {
+  test('the call-stream helpers fail clearly on a context that has no SDK request context', async () => {
     const context = new McpContext([
       undefined as never,
       { method: 'tools/call', params: { name: 'x', _meta: { progressToken: 1 } } } as never,
@@ -227,7 +248,10 @@ describe('ResumableStreamableHttpTransport refuses what it cannot serve', () => 
       undefined,
       undefined,
     ]);
-    await assert.rejects(reportProgressOnCallStream(context, { progress: 1 }), /reportProgressOnCallStream needs the SDK request context that @rekog\/mcp-nest ~2\.0\.5/);
+    await assert.rejects(
+      reportProgressOnCallStream(context, { progress: 1 }),
+      /reportProgressOnCallStream needs the SDK request context that @rekog\/mcp-nest ~2\.0\.5/,
+    );
     await assert.rejects(logOnCallStream(context, 'info', 'x'), /logOnCallStream needs the SDK request context/);
   });
 });
@@ -257,77 +281,103 @@ for (const backend of BACKENDS) {
 
     for (const line of CLIENT_LINES) {
       for (const { name, cutsAfter } of CUT_PATTERNS) {
-        test(`${line} client: a countdown of ${COUNT} progress notifications, its stream cut ${name}: all ${COUNT} once, in order, then the result`, TEST_TIMEOUT, async (t: TestContext) => {
-          const client = await connect(line);
-          const chain = new ResumeChain(proxy, (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'));
-          const cuts = chain.armCuts(cutsAfter);
+        test(
+          `${line} client: a countdown of ${COUNT} progress notifications, its stream cut ${name}: all ${COUNT} once, in order, then the result`,
+          TEST_TIMEOUT,
+          async (t: TestContext) => {
+            const client = await connect(line);
+            const chain = new ResumeChain(
+              proxy,
+              (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'),
+            );
+            const cuts = chain.armCuts(cutsAfter);
 
-          const received: (number | 'result')[] = [];
-          const progress: { progress: number; total?: number }[] = [];
-          const result = await callWithProgress(client, 'countdown', { count: COUNT, intervalMs: INTERVAL_MS }, (entry) => {
-            progress.push(entry);
-            received.push(entry.progress);
-          });
-          received.push('result');
-          assert.equal(resultText(result), `done ${COUNT}`);
-          t.diagnostic(`${line} client, ${backend.name}, cut ${name}: delivered ${progress.length}/${COUNT} progress notifications, then the result`);
-          assert.deepEqual(received, [...oneTo(COUNT), 'result'], 'every notification once, in order, then the result');
-          assert.ok(progress.every((entry) => entry.total === COUNT));
-          // The v2 client reports each dropped connection (then resumes); nothing else.
-          assert.deepEqual(
-            client.errors.map((error) => error.message).filter((message) => !/^SSE stream disconnected/.test(message)),
-            [],
-            'the client reported no error but the cuts',
-          );
+            const received: (number | 'result')[] = [];
+            const progress: { progress: number; total?: number }[] = [];
+            const result = await callWithProgress(client, 'countdown', { count: COUNT, intervalMs: INTERVAL_MS }, (entry) => {
+              progress.push(entry);
+              received.push(entry.progress);
+            });
+            received.push('result');
+            assert.equal(resultText(result), `done ${COUNT}`);
+            t.diagnostic(
+              `${line} client, ${backend.name}, cut ${name}: delivered ${progress.length}/${COUNT} progress notifications, then the result`,
+            );
+            assert.deepEqual(received, [...oneTo(COUNT), 'result'], 'every notification once, in order, then the result');
+            assert.ok(progress.every((entry) => entry.total === COUNT));
+            // The v2 client reports each dropped connection (then resumes); nothing else.
+            assert.deepEqual(
+              client.errors.map((error) => error.message).filter((message) => !/^SSE stream disconnected/.test(message)),
+              [],
+              'the client reported no error but the cuts',
+            );
 
-          await bounded(cuts, 'the armed cuts', 10_000);
-          const exchanges = chain.exchanges();
-          assertCutAsArmed(exchanges, cutsAfter);
-          assert.equal(exchanges[0].events[0]?.data, '', 'the POST stream opened with a priming event');
-          assert.equal(exchanges[0].events[0]?.retry, MCP_NEST_RETRY_INTERVAL_MS, 'with the retry interval');
-          const last = messagesOf(exchanges.at(-1)!);
-          assert.equal(exchanges.flatMap(messagesOf).filter((message) => 'result' in message).length, 1, 'one result');
-          assert.ok('result' in last.at(-1)!, 'the result is the last message, on the last exchange');
-        });
+            await bounded(cuts, 'the armed cuts', 10_000);
+            const exchanges = chain.exchanges();
+            assertCutAsArmed(exchanges, cutsAfter);
+            assert.equal(exchanges[0].events[0]?.data, '', 'the POST stream opened with a priming event');
+            assert.equal(exchanges[0].events[0]?.retry, MCP_NEST_RETRY_INTERVAL_MS, 'with the retry interval');
+            const last = messagesOf(exchanges.at(-1)!);
+            assert.equal(exchanges.flatMap(messagesOf).filter((message) => 'result' in message).length, 1, 'one result');
+            assert.ok('result' in last.at(-1)!, 'the result is the last message, on the last exchange');
+          },
+        );
       }
     }
 
-    test('no cut: every progress notification goes out on the call\'s own stream, the last one before the result (v2 and 1.x clients)', TEST_TIMEOUT, async (t: TestContext) => {
-      for (const line of CLIENT_LINES) {
-        const client = await connect(line);
-        const received: (number | 'result')[] = [];
-        const result = await callWithProgress(client, 'countdown', { count: COUNT, intervalMs: 0 }, ({ progress }) => received.push(progress));
-        received.push('result');
-        assert.equal(resultText(result), `done ${COUNT}`);
-        assert.deepEqual(received, [...oneTo(COUNT), 'result'], `${line} client: all ${COUNT} before the result, none dropped`);
-        const [post, ...more] = new ResumeChain(proxy, (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown')).exchanges();
-        assert.deepEqual(more, [], 'no resumption');
-        const wire = messagesOf(post).map((message) => ('result' in message ? 'result' : progressOf(message)));
-        assert.deepEqual(wire, [...oneTo(COUNT), 'result'], 'on the wire: the progress notifications, then the result, on the POST stream');
-        const standalone = proxy.exchanges.filter(
-          (exchange) => exchange.method === 'GET' && sessionOf(exchange) === client.sessionId && lastEventIdOf(exchange) === undefined,
-        );
-        assert.deepEqual(standalone.flatMap(messagesOf), [], 'nothing on the standalone GET stream');
-        t.diagnostic(`${line} client, ${backend.name}: ${received.length - 1}/${COUNT} progress notifications before the result`);
-      }
-    });
+    test(
+      "no cut: every progress notification goes out on the call's own stream, the last one before the result (v2 and 1.x clients)",
+      TEST_TIMEOUT,
+      async (t: TestContext) => {
+        for (const line of CLIENT_LINES) {
+          const client = await connect(line);
+          const received: (number | 'result')[] = [];
+          const result = await callWithProgress(client, 'countdown', { count: COUNT, intervalMs: 0 }, ({ progress }) =>
+            received.push(progress),
+          );
+          received.push('result');
+          assert.equal(resultText(result), `done ${COUNT}`);
+          assert.deepEqual(received, [...oneTo(COUNT), 'result'], `${line} client: all ${COUNT} before the result, none dropped`);
+          const [post, ...more] = new ResumeChain(
+            proxy,
+            (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'),
+          ).exchanges();
+          assert.deepEqual(more, [], 'no resumption');
+          const wire = messagesOf(post).map((message) => ('result' in message ? 'result' : progressOf(message)));
+          assert.deepEqual(
+            wire,
+            [...oneTo(COUNT), 'result'],
+            'on the wire: the progress notifications, then the result, on the POST stream',
+          );
+          const standalone = proxy.exchanges.filter(
+            (exchange) => exchange.method === 'GET' && sessionOf(exchange) === client.sessionId && lastEventIdOf(exchange) === undefined,
+          );
+          assert.deepEqual(standalone.flatMap(messagesOf), [], 'nothing on the standalone GET stream');
+          t.diagnostic(`${line} client, ${backend.name}: ${received.length - 1}/${COUNT} progress notifications before the result`);
+        }
+      },
+    );
 
-    test("test_reconnection closes the call's stream before the result; the v2 client gets it by reconnecting after the retry interval", TEST_TIMEOUT, async () => {
-      const client = (await connect('v2')) as McpSdkV2Client;
-      const started = Date.now();
-      const result = await client.client.callTool({ name: 'test_reconnection', arguments: {} }, { timeout: 30_000 });
-      assert.match(resultText(result) ?? '', /completed successfully/);
-      const [post, resumed, ...more] = new ResumeChain(
-        proxy,
-        (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'test_reconnection'),
-      ).exchanges();
-      assert.ok(post && resumed, 'the call and one resumption');
-      assert.deepEqual(more, []);
-      assert.equal(post.cut, false, 'the server closed the stream, not the proxy');
-      assert.deepEqual(messagesOf(post), [], 'the POST stream ended with its priming event only');
-      assert.equal(messagesOf(resumed).filter((message) => 'result' in message).length, 1, 'the result came on the resumed stream');
-      assert.ok(Date.now() - started >= MCP_NEST_RETRY_INTERVAL_MS - 50, 'the client waited for the retry interval');
-    });
+    test(
+      "test_reconnection closes the call's stream before the result; the v2 client gets it by reconnecting after the retry interval",
+      TEST_TIMEOUT,
+      async () => {
+        const client = (await connect('v2')) as McpSdkV2Client;
+        const started = Date.now();
+        const result = await client.client.callTool({ name: 'test_reconnection', arguments: {} }, { timeout: 30_000 });
+        assert.match(resultText(result) ?? '', /completed successfully/);
+        const [post, resumed, ...more] = new ResumeChain(
+          proxy,
+          (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'test_reconnection'),
+        ).exchanges();
+        assert.ok(post && resumed, 'the call and one resumption');
+        assert.deepEqual(more, []);
+        assert.equal(post.cut, false, 'the server closed the stream, not the proxy');
+        assert.deepEqual(messagesOf(post), [], 'the POST stream ended with its priming event only');
+        assert.equal(messagesOf(resumed).filter((message) => 'result' in message).length, 1, 'the result came on the resumed stream');
+        assert.ok(Date.now() - started >= MCP_NEST_RETRY_INTERVAL_MS - 50, 'the client waited for the retry interval');
+      },
+    );
 
     if (backend.redisUrl) {
       test("DELETE deletes the session's streams from Redis, and no other session's", TEST_TIMEOUT, async (t: TestContext) => {
@@ -339,7 +389,10 @@ for (const backend of BACKENDS) {
         }
         const [endedId, otherId] = [ended.sessionId, other.sessionId];
         const before = await redisKeysOf(endedId);
-        assert.ok(before.some((key) => /:r1:e:/.test(key)), `the session's events are in Redis: ${before.join(', ')}`);
+        assert.ok(
+          before.some((key) => /:r1:e:/.test(key)),
+          `the session's events are in Redis: ${before.join(', ')}`,
+        );
         const otherBefore = await redisKeysOf(otherId);
         assert.ok(otherBefore.some((key) => /:r1:e:/.test(key)));
 
@@ -347,7 +400,11 @@ for (const backend of BACKENDS) {
 
         const left = await redisKeysOf(endedId);
         // Only the session's tombstone is left (it makes late writes fail); no stream, no index.
-        assert.deepEqual(left.filter((key) => !key.endsWith(':r1:d')), [], 'no stream of the session is left in Redis');
+        assert.deepEqual(
+          left.filter((key) => !key.endsWith(':r1:d')),
+          [],
+          'no stream of the session is left in Redis',
+        );
         assert.deepEqual(await redisKeysOf(otherId), otherBefore, "the other session's keys are untouched");
         t.diagnostic(`Redis keys of the ended session: ${before.length} before DELETE, ${left.length} after (tombstone)`);
       });
@@ -410,17 +467,23 @@ describe('the mcp-nest sample in process, on a store the test looks into', () =>
     await callWithProgress(client, 'countdown', { count: 2, intervalMs: 0 }, () => undefined);
     await client.client.callTool({ name: 'standalone_countdown', arguments: { count: 2, intervalMs: 0 } });
     // mcp-nest's ctx.log sends without waiting: its standalone stream is in the store once the first one was stored.
-    await waitFor(() => streamsOf(client.sessionId).some(({ streamId }) => streamId === '_GET_stream'), 'the standalone stream in the store');
+    await waitFor(
+      () => streamsOf(client.sessionId).some(({ streamId }) => streamId === '_GET_stream'),
+      'the standalone stream in the store',
+    );
     return client;
   }
 
-  test("DELETE deletes every stream of the session from the store before it is answered, and only that session's", { timeout: 30_000 }, async () => {
+  test("DELETE deletes every stream of the session from the store before it is answered, and only that session's", {
+    timeout: 30_000,
+  }, async () => {
     const ended = await openBusySession();
     const other = await openBusySession();
     try {
       const endedStreams = streamsOf(ended.sessionId);
       assert.ok(endedStreams.length >= 4, `initialize, two calls, standalone: ${JSON.stringify(endedStreams)}`);
-      for (const address of endedStreams) assert.ok(await standalone.store.getStreamReaderFromStart(address), `${address.streamId} is stored`);
+      for (const address of endedStreams)
+        assert.ok(await standalone.store.getStreamReaderFromStart(address), `${address.streamId} is stored`);
 
       const release = spy.holdDeletions();
       let answered = false;
@@ -439,14 +502,18 @@ describe('the mcp-nest sample in process, on a store the test looks into', () =>
         [...new Set(endedStreams.map(({ sessionId }) => sessionId))].sort(),
         "the ended session's store sessions were deleted (before DELETE was answered), no other",
       );
-      for (const address of endedStreams) assert.equal(await standalone.store.getStreamReaderFromStart(address), null, `${address.streamId} is gone`);
-      for (const address of streamsOf(other.sessionId)) assert.ok(await standalone.store.getStreamReaderFromStart(address), 'the other session keeps its streams');
+      for (const address of endedStreams)
+        assert.equal(await standalone.store.getStreamReaderFromStart(address), null, `${address.streamId} is gone`);
+      for (const address of streamsOf(other.sessionId))
+        assert.ok(await standalone.store.getStreamReaderFromStart(address), 'the other session keeps its streams');
     } finally {
       await other.close();
     }
   });
 
-  test("closing the application (the strategy closes its transport, which closes every session) deletes the open sessions' streams before it is done", { timeout: 30_000 }, async () => {
+  test("closing the application (the strategy closes its transport, which closes every session) deletes the open sessions' streams before it is done", {
+    timeout: 30_000,
+  }, async () => {
     const open = await openBusySession();
     const { sessionId } = open;
     const streams = streamsOf(sessionId);
@@ -468,6 +535,7 @@ describe('the mcp-nest sample in process, on a store the test looks into', () =>
     await bounded(closing, 'app.close()');
 
     assert.ok(spy.deletedSessions.includes(sessionId), 'the session was deleted when the transport closed');
-    for (const address of streams) assert.equal(await standalone.store.getStreamReaderFromStart(address), null, `${address.streamId} is gone`);
+    for (const address of streams)
+      assert.equal(await standalone.store.getStreamReaderFromStart(address), null, `${address.streamId} is gone`);
   });
 });

@@ -5,7 +5,13 @@ import { WebStandardStreamableHTTPServerTransport as V1Transport } from '@modelc
 import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport as V2Transport } from '@modelcontextprotocol/server';
 import { createParser } from 'eventsource-parser';
 import { concatMap } from 'rxjs';
-import type { SseCreateStreamOptions, SseEventInput, SseEventStreamReader, SseEventStreamWriter, SseGetStreamReaderOptions } from '../../lib';
+import type {
+  SseCreateStreamOptions,
+  SseEventInput,
+  SseEventStreamReader,
+  SseEventStreamWriter,
+  SseGetStreamReaderOptions,
+} from '../../lib';
 import { McpSessionEventStore } from '../../lib/mcp';
 import { createSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
 import { waitFor } from '../support/async';
@@ -163,23 +169,33 @@ describe('McpSessionEventStore hands a replayed stream over to the resumed conne
       const transport = create(eventStore);
       transport.onmessage = (message: JSONRPCMessage) => {
         if ('method' in message && message.method === 'initialize' && 'id' in message) {
-          void transport.send({ jsonrpc: '2.0', id: message.id, result: { protocolVersion: PROTOCOL_2025_11_25, capabilities: {}, serverInfo: { name: 'test', version: '1' } } });
+          void transport.send({
+            jsonrpc: '2.0',
+            id: message.id,
+            result: { protocolVersion: PROTOCOL_2025_11_25, capabilities: {}, serverInfo: { name: 'test', version: '1' } },
+          });
         }
       };
       try {
         const session = { 'mcp-session-id': SESSION, 'mcp-protocol-version': PROTOCOL_2025_11_25 };
         const initialize = await transport.handleRequest(
-          request('POST', {}, {
-            jsonrpc: '2.0',
-            id: 1,
-            method: 'initialize',
-            params: { protocolVersion: PROTOCOL_2025_11_25, capabilities: {}, clientInfo: { name: 'test', version: '1' } },
-          }),
+          request(
+            'POST',
+            {},
+            {
+              jsonrpc: '2.0',
+              id: 1,
+              method: 'initialize',
+              params: { protocolVersion: PROTOCOL_2025_11_25, capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+            },
+          ),
         );
         assert.equal(initialize.status, 200);
         await eventsOf(initialize);
 
-        const call = await transport.handleRequest(request('POST', session, { jsonrpc: '2.0', id: CALL_ID, method: 'tools/call', params: { name: 'countdown' } }));
+        const call = await transport.handleRequest(
+          request('POST', session, { jsonrpc: '2.0', id: CALL_ID, method: 'tools/call', params: { name: 'countdown' } }),
+        );
         assert.equal(call.status, 200);
         await transport.send(progress(1), { relatedRequestId: CALL_ID });
         transport.closeSSEStream(CALL_ID); // the client's connection is gone
@@ -205,7 +221,11 @@ describe('McpSessionEventStore hands a replayed stream over to the resumed conne
         await transport.send(RESULT);
 
         const received = await eventsOf(resumed);
-        assert.deepEqual(messagesIn(received), [progress(2), progress(3), RESULT], 'progress 2 replayed, progress 3 and the result live, each once');
+        assert.deepEqual(
+          messagesIn(received),
+          [progress(2), progress(3), RESULT],
+          'progress 2 replayed, progress 3 and the result live, each once',
+        );
         const ids = [first.id, ...received.map((event) => event.id)];
         assert.equal(new Set(ids).size, ids.length, 'every event with an id of its own');
       } finally {

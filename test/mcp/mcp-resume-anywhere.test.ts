@@ -22,101 +22,123 @@ describe('MCP resumptions served by an instance that does not hold the session',
   let instanceB: SampleProcess;
 
   before(async () => {
-    [instanceA, instanceB] = await Promise.all([SampleProcess.start({ redisUrl: REDIS_URL }), SampleProcess.start({ redisUrl: REDIS_URL })]);
+    [instanceA, instanceB] = await Promise.all([
+      SampleProcess.start({ redisUrl: REDIS_URL }),
+      SampleProcess.start({ redisUrl: REDIS_URL }),
+    ]);
   });
   after(() => Promise.all([instanceA?.stop(), instanceB?.stop()]));
 
   for (const endpoint of ['/mcp', '/mcp-v2'] as const) {
     for (const cuts of [[7], [7, 14]]) {
-      test(`${endpoint}: a countdown cut after ${cuts.join(' and ')} resumes on the other instance: ${COUNT} notifications once, in order, then the result`, TEST_TIMEOUT, async () => {
-        const proxy = await CuttingProxy.start(instanceA.url);
-        const client = endpoint === '/mcp' ? await McpSdkClient.connect(`${proxy.url}${endpoint}`) : await McpSdkV2Client.connect(`${proxy.url}${endpoint}`);
-        try {
-          // The first cut is of the call's POST stream on A; later ones of its resumptions on B.
-          const isCountdownStream = (exchange: ProxiedExchange): boolean =>
-            (exchange.method === 'POST' && exchange.requestBody.includes('"countdown"')) ||
-            (exchange.method === 'GET' && exchange.requestHeaders['last-event-id'] !== undefined);
-          let after = 0;
-          const armed = cuts.map((at) => {
-            const rule = { match: isCountdownStream, afterEvents: at - after };
-            after = at;
-            return rule;
-          });
-          const cutsDone = (async () => {
-            for (const rule of armed) {
-              await proxy.cutAfter(rule);
-              proxy.switchTo(instanceB.url); // every reconnect from now on lands on B
-            }
-          })();
-          const progress: number[] = [];
-          const call = { name: 'countdown', arguments: { count: COUNT, intervalMs: 60 } };
-          const options = { onprogress: ({ progress: value }: { progress: number }) => progress.push(value), timeout: 60_000 };
-          // The 1.x client takes a result schema before the options; the v2 client does not.
-          const result =
-            client instanceof McpSdkClient ? await client.client.callTool(call, undefined, options) : await client.client.callTool(call, options);
-          await cutsDone;
-          assert.equal(resultText(result), `done ${COUNT}`);
-          assert.deepEqual(progress, oneTo(COUNT), 'every progress notification once, in order');
-          const resumptions = proxy.exchanges.filter((exchange) => exchange.method === 'GET' && exchange.requestHeaders['last-event-id'] !== undefined);
-          assert.equal(resumptions.length, cuts.length, 'one resumption per cut');
-          for (const resumption of resumptions) assert.equal(resumption.status, 200, 'served by B, which does not hold the session');
-          const ids = proxy.exchanges.flatMap((exchange) => exchange.events.filter((event) => event.data !== '').map((event) => event.id));
-          assert.equal(new Set(ids).size, ids.length, 'no event sent twice');
-          console.log(`${endpoint}, cuts after ${cuts.join('+')}: delivered ${progress.length}/${COUNT} and the result; ${resumptions.length} resumption(s) on the other instance`);
-        } finally {
-          proxy.switchTo(instanceA.url);
-          await client.endSession().catch(() => undefined);
-          await proxy.close();
-        }
-      });
+      test(
+        `${endpoint}: a countdown cut after ${cuts.join(' and ')} resumes on the other instance: ${COUNT} notifications once, in order, then the result`,
+        TEST_TIMEOUT,
+        async () => {
+          const proxy = await CuttingProxy.start(instanceA.url);
+          const client =
+            endpoint === '/mcp'
+              ? await McpSdkClient.connect(`${proxy.url}${endpoint}`)
+              : await McpSdkV2Client.connect(`${proxy.url}${endpoint}`);
+          try {
+            // The first cut is of the call's POST stream on A; later ones of its resumptions on B.
+            const isCountdownStream = (exchange: ProxiedExchange): boolean =>
+              (exchange.method === 'POST' && exchange.requestBody.includes('"countdown"')) ||
+              (exchange.method === 'GET' && exchange.requestHeaders['last-event-id'] !== undefined);
+            let after = 0;
+            const armed = cuts.map((at) => {
+              const rule = { match: isCountdownStream, afterEvents: at - after };
+              after = at;
+              return rule;
+            });
+            const cutsDone = (async () => {
+              for (const rule of armed) {
+                await proxy.cutAfter(rule);
+                proxy.switchTo(instanceB.url); // every reconnect from now on lands on B
+              }
+            })();
+            const progress: number[] = [];
+            const call = { name: 'countdown', arguments: { count: COUNT, intervalMs: 60 } };
+            const options = { onprogress: ({ progress: value }: { progress: number }) => progress.push(value), timeout: 60_000 };
+            // The 1.x client takes a result schema before the options; the v2 client does not.
+            const result =
+              client instanceof McpSdkClient
+                ? await client.client.callTool(call, undefined, options)
+                : await client.client.callTool(call, options);
+            await cutsDone;
+            assert.equal(resultText(result), `done ${COUNT}`);
+            assert.deepEqual(progress, oneTo(COUNT), 'every progress notification once, in order');
+            const resumptions = proxy.exchanges.filter(
+              (exchange) => exchange.method === 'GET' && exchange.requestHeaders['last-event-id'] !== undefined,
+            );
+            assert.equal(resumptions.length, cuts.length, 'one resumption per cut');
+            for (const resumption of resumptions) assert.equal(resumption.status, 200, 'served by B, which does not hold the session');
+            const ids = proxy.exchanges.flatMap((exchange) =>
+              exchange.events.filter((event) => event.data !== '').map((event) => event.id),
+            );
+            assert.equal(new Set(ids).size, ids.length, 'no event sent twice');
+            console.log(
+              `${endpoint}, cuts after ${cuts.join('+')}: delivered ${progress.length}/${COUNT} and the result; ${resumptions.length} resumption(s) on the other instance`,
+            );
+          } finally {
+            proxy.switchTo(instanceA.url);
+            await client.endSession().catch(() => undefined);
+            await proxy.close();
+          }
+        },
+      );
     }
   }
 
-  test('only resumptions travel: a new request on the other instance still needs the session (404), and a session that ended is resumed nowhere', TEST_TIMEOUT, async () => {
-    const { sessionId } = await initializeSession(`${instanceA.url}/mcp`, PROTOCOL_2025_11_25);
-    const call = await mcpRequest(`${instanceA.url}/mcp`, {
-      sessionId,
-      protocolVersion: PROTOCOL_2025_11_25,
-      message: toolCall(1, 'countdown', { count: 2, intervalMs: 0 }),
-      until: hasResponseTo(1),
-    });
-    const postOnB = await mcpRequest(`${instanceB.url}/mcp`, {
-      sessionId,
-      protocolVersion: PROTOCOL_2025_11_25,
-      message: toolCall(2, 'countdown', { count: 1, intervalMs: 0 }),
-      until: () => true,
-    });
-    assert.equal(postOnB.status, 404, 'new requests need affinity');
-    const resumeOnB = await mcpRequest(`${instanceB.url}/mcp`, {
-      method: 'GET',
-      sessionId,
-      protocolVersion: PROTOCOL_2025_11_25,
-      lastEventId: call.events[1].id,
-      until: hasResponseTo(1),
-    });
-    assert.equal(resumeOnB.status, 200);
-    assert.equal(hasResponseTo(1)(resumeOnB.events), true, 'B replayed the rest of the call, its result included');
+  test(
+    'only resumptions travel: a new request on the other instance still needs the session (404), and a session that ended is resumed nowhere',
+    TEST_TIMEOUT,
+    async () => {
+      const { sessionId } = await initializeSession(`${instanceA.url}/mcp`, PROTOCOL_2025_11_25);
+      const call = await mcpRequest(`${instanceA.url}/mcp`, {
+        sessionId,
+        protocolVersion: PROTOCOL_2025_11_25,
+        message: toolCall(1, 'countdown', { count: 2, intervalMs: 0 }),
+        until: hasResponseTo(1),
+      });
+      const postOnB = await mcpRequest(`${instanceB.url}/mcp`, {
+        sessionId,
+        protocolVersion: PROTOCOL_2025_11_25,
+        message: toolCall(2, 'countdown', { count: 1, intervalMs: 0 }),
+        until: () => true,
+      });
+      assert.equal(postOnB.status, 404, 'new requests need affinity');
+      const resumeOnB = await mcpRequest(`${instanceB.url}/mcp`, {
+        method: 'GET',
+        sessionId,
+        protocolVersion: PROTOCOL_2025_11_25,
+        lastEventId: call.events[1].id,
+        until: hasResponseTo(1),
+      });
+      assert.equal(resumeOnB.status, 200);
+      assert.equal(hasResponseTo(1)(resumeOnB.events), true, 'B replayed the rest of the call, its result included');
 
-    const foreign = await mcpRequest(`${instanceB.url}/mcp`, {
-      method: 'GET',
-      sessionId: 'mcp:00000000-0000-0000-0000-000000000000',
-      protocolVersion: PROTOCOL_2025_11_25,
-      lastEventId: call.events[1].id,
-      until: () => true,
-    });
-    assert.equal(foreign.status, 400, "another session's id is refused, nothing replayed");
-    assert.deepEqual(foreign.events, []);
+      const foreign = await mcpRequest(`${instanceB.url}/mcp`, {
+        method: 'GET',
+        sessionId: 'mcp:00000000-0000-0000-0000-000000000000',
+        protocolVersion: PROTOCOL_2025_11_25,
+        lastEventId: call.events[1].id,
+        until: () => true,
+      });
+      assert.equal(foreign.status, 400, "another session's id is refused, nothing replayed");
+      assert.deepEqual(foreign.events, []);
 
-    await mcpRequest(`${instanceA.url}/mcp`, { method: 'DELETE', sessionId, protocolVersion: PROTOCOL_2025_11_25 });
-    const afterEnd = await mcpRequest(`${instanceB.url}/mcp`, {
-      method: 'GET',
-      sessionId,
-      protocolVersion: PROTOCOL_2025_11_25,
-      lastEventId: call.events[1].id,
-      until: () => true,
-    });
-    assert.equal(afterEnd.status, 404, 'the session ended: the client starts a new one');
-  });
+      await mcpRequest(`${instanceA.url}/mcp`, { method: 'DELETE', sessionId, protocolVersion: PROTOCOL_2025_11_25 });
+      const afterEnd = await mcpRequest(`${instanceB.url}/mcp`, {
+        method: 'GET',
+        sessionId,
+        protocolVersion: PROTOCOL_2025_11_25,
+        lastEventId: call.events[1].id,
+        until: () => true,
+      });
+      assert.equal(afterEnd.status, 404, 'the session ended: the client starts a new one');
+    },
+  );
 
   test("a resumption served elsewhere ends once the session's instance is gone, and is then refused with 404", TEST_TIMEOUT, async () => {
     const owner = await SampleProcess.start({ redisUrl: REDIS_URL });
@@ -159,4 +181,3 @@ describe('MCP resumptions served by an instance that does not hold the session',
     }
   });
 });
-

@@ -67,80 +67,98 @@ describe('the sample answers store errors with what happened, never 400 -32700 "
     return client;
   }
 
-  test('the stream limit: 429 and -32000 while the session has maxStreamsPerSession requests in progress; answered, it takes requests again', TEST_TIMEOUT, async () => {
-    const sample = await sampleOn(createSseEventStore({ maxStreamsPerSession: 3 }));
-    const client = await connect(sample);
-    // Three calls in progress (each waits between its two notifications): three open streams.
-    const started = [false, false, false];
-    const calls = started.map((_, index) =>
-      client.client.callTool({ name: 'countdown', arguments: { count: 2, intervalMs: 1_500 } }, undefined, {
-        onprogress: () => (started[index] = true),
-      }),
-    );
-    await waitFor(() => started.every(Boolean), 'the three calls to start');
+  test(
+    'the stream limit: 429 and -32000 while the session has maxStreamsPerSession requests in progress; answered, it takes requests again',
+    TEST_TIMEOUT,
+    async () => {
+      const sample = await sampleOn(createSseEventStore({ maxStreamsPerSession: 3 }));
+      const client = await connect(sample);
+      // Three calls in progress (each waits between its two notifications): three open streams.
+      const started = [false, false, false];
+      const calls = started.map((_, index) =>
+        client.client.callTool({ name: 'countdown', arguments: { count: 2, intervalMs: 1_500 } }, undefined, {
+          onprogress: () => (started[index] = true),
+        }),
+      );
+      await waitFor(() => started.every(Boolean), 'the three calls to start');
 
-    const refused = refusalOf(await client.client.ping().then(() => assert.fail('the ping was not refused'), (error: unknown) => error));
-    assert.equal(refused.status, 429);
-    assert.equal(refused.body.error.code, -32000);
-    assert.match(refused.body.error.message, /Too many streams.*3.*maxStreamsPerSession/);
-    assert.equal(refused.body.error.data?.code, 'SSE_LIMIT_EXCEEDED');
-    assert.equal(refused.body.id, null);
+      const refused = refusalOf(
+        await client.client.ping().then(
+          () => assert.fail('the ping was not refused'),
+          (error: unknown) => error,
+        ),
+      );
+      assert.equal(refused.status, 429);
+      assert.equal(refused.body.error.code, -32000);
+      assert.match(refused.body.error.message, /Too many streams.*3.*maxStreamsPerSession/);
+      assert.equal(refused.body.error.data?.code, 'SSE_LIMIT_EXCEEDED');
+      assert.equal(refused.body.id, null);
 
-    for (const result of await Promise.all(calls)) assert.equal(resultText(result), 'done 2');
-    await client.client.ping();
-  });
+      for (const result of await Promise.all(calls)) assert.equal(resultText(result), 'done 2');
+      await client.client.ping();
+    },
+  );
 
-  test('the store unavailable: 503, -32603 and Retry-After, for a request and for a resume; back again, the session works', TEST_TIMEOUT, async () => {
-    const outage: OutageCache = await createOutageCache('memory');
-    cleanups.push(() => outage.close());
-    const sample = await sampleOn(createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS }));
-    const endpoint = `${sample.url}/mcp`;
-    const client = await connect(sample);
-    await client.client.ping();
-    const before = await mcpRequest(endpoint, {
-      sessionId: client.sessionId,
-      protocolVersion: PROTOCOL_2025_11_25,
-      message: { jsonrpc: '2.0', id: 'before', method: 'ping' },
-      until: hasResponseTo('before'),
-    });
-    const primingId = before.events[0].id!;
+  test(
+    'the store unavailable: 503, -32603 and Retry-After, for a request and for a resume; back again, the session works',
+    TEST_TIMEOUT,
+    async () => {
+      const outage: OutageCache = await createOutageCache('memory');
+      cleanups.push(() => outage.close());
+      const sample = await sampleOn(createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS }));
+      const endpoint = `${sample.url}/mcp`;
+      const client = await connect(sample);
+      await client.client.ping();
+      const before = await mcpRequest(endpoint, {
+        sessionId: client.sessionId,
+        protocolVersion: PROTOCOL_2025_11_25,
+        message: { jsonrpc: '2.0', id: 'before', method: 'ping' },
+        until: hasResponseTo('before'),
+      });
+      const primingId = before.events[0].id!;
 
-    await outage.stop('kill');
-    const refused = refusalOf(await client.client.ping().then(() => assert.fail('the ping was not refused'), (error: unknown) => error));
-    assert.equal(refused.status, 503);
-    assert.equal(refused.body.error.code, -32603);
-    assert.match(refused.body.error.message, /event store is unavailable/);
-    assert.equal(refused.body.error.data?.code, 'SSE_STORE_UNAVAILABLE');
+      await outage.stop('kill');
+      const refused = refusalOf(
+        await client.client.ping().then(
+          () => assert.fail('the ping was not refused'),
+          (error: unknown) => error,
+        ),
+      );
+      assert.equal(refused.status, 503);
+      assert.equal(refused.body.error.code, -32603);
+      assert.match(refused.body.error.message, /event store is unavailable/);
+      assert.equal(refused.body.error.data?.code, 'SSE_STORE_UNAVAILABLE');
 
-    const raw = await rawPing(endpoint, client.sessionId, 7);
-    assert.equal(raw.status, 503);
-    assert.equal(raw.headers.get('retry-after'), '5');
-    assert.match(raw.headers.get('content-type') ?? '', /^application\/json/);
-    assert.equal(((await raw.json()) as JsonRpcErrorBody).error.code, -32603);
+      const raw = await rawPing(endpoint, client.sessionId, 7);
+      assert.equal(raw.status, 503);
+      assert.equal(raw.headers.get('retry-after'), '5');
+      assert.match(raw.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(((await raw.json()) as JsonRpcErrorBody).error.code, -32603);
 
-    // A resume (GET with Last-Event-ID): the SDK's answer would be 500 -32000.
-    const resume = await mcpRequest(endpoint, {
-      method: 'GET',
-      sessionId: client.sessionId,
-      protocolVersion: PROTOCOL_2025_11_25,
-      lastEventId: primingId,
-      until: () => true,
-    });
-    assert.equal(resume.status, 503);
-    assert.equal((JSON.parse(resume.body) as JsonRpcErrorBody).error.code, -32603);
+      // A resume (GET with Last-Event-ID): the SDK's answer would be 500 -32000.
+      const resume = await mcpRequest(endpoint, {
+        method: 'GET',
+        sessionId: client.sessionId,
+        protocolVersion: PROTOCOL_2025_11_25,
+        lastEventId: primingId,
+        until: () => true,
+      });
+      assert.equal(resume.status, 503);
+      assert.equal((JSON.parse(resume.body) as JsonRpcErrorBody).error.code, -32603);
 
-    await outage.resume();
-    await client.client.ping();
-    const resumed = await mcpRequest(endpoint, {
-      method: 'GET',
-      sessionId: client.sessionId,
-      protocolVersion: PROTOCOL_2025_11_25,
-      lastEventId: primingId,
-      until: hasResponseTo('before'),
-    });
-    assert.equal(resumed.status, 200);
-    assert.equal(hasResponseTo('before')(resumed.events), true);
-  });
+      await outage.resume();
+      await client.client.ping();
+      const resumed = await mcpRequest(endpoint, {
+        method: 'GET',
+        sessionId: client.sessionId,
+        protocolVersion: PROTOCOL_2025_11_25,
+        lastEventId: primingId,
+        until: hasResponseTo('before'),
+      });
+      assert.equal(resumed.status, 200);
+      assert.equal(hasResponseTo('before')(resumed.events), true);
+    },
+  );
 
   test('initialize while the store is unavailable: 503 -32603, and the sample does not keep the session', TEST_TIMEOUT, async () => {
     const outage: OutageCache = await createOutageCache('memory');

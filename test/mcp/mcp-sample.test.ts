@@ -90,37 +90,47 @@ describe('the sample MCP endpoint', () => {
     await app?.stop();
   });
 
-  test('a countdown whose POST stream is cut mid-way resumes with Last-Event-ID: each progress notification once, in order, then the result', TEST_TIMEOUT, async () => {
-    const client = await connect();
-    const cut = proxy.cutAfter({
-      match: (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'),
-      afterEvents: 4,
-    });
-    const progress: { progress: number; total?: number }[] = [];
-    const result = await client.client.callTool({ name: 'countdown', arguments: { count: 25, intervalMs: 40 } }, undefined, {
-      onprogress: ({ progress: value, total }) => progress.push({ progress: value, total }),
-      timeout: 30_000,
-    });
+  test(
+    'a countdown whose POST stream is cut mid-way resumes with Last-Event-ID: each progress notification once, in order, then the result',
+    TEST_TIMEOUT,
+    async () => {
+      const client = await connect();
+      const cut = proxy.cutAfter({
+        match: (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'),
+        afterEvents: 4,
+      });
+      const progress: { progress: number; total?: number }[] = [];
+      const result = await client.client.callTool({ name: 'countdown', arguments: { count: 25, intervalMs: 40 } }, undefined, {
+        onprogress: ({ progress: value, total }) => progress.push({ progress: value, total }),
+        timeout: 30_000,
+      });
 
-    assert.equal(resultText(result), 'done 25');
-    assert.deepEqual(progress.map((entry) => entry.progress), oneTo(25));
-    assert.ok(progress.every((entry) => entry.total === 25), 'every notification carries the total');
+      assert.equal(resultText(result), 'done 25');
+      assert.deepEqual(
+        progress.map((entry) => entry.progress),
+        oneTo(25),
+      );
+      assert.ok(
+        progress.every((entry) => entry.total === 25),
+        'every notification carries the total',
+      );
 
-    // The connection really was dropped after the 4th notification, and the client resumed from there.
-    const dropped = await cut;
-    assert.deepEqual(parsed(dropped.events).map(progressOf), [1, 2, 3, 4]);
-    assert.equal(dropped.events[0].data, '', 'the POST stream opened with a priming event');
-    const lastSeen = dropped.events.at(-1)!.id;
-    assert.ok(lastSeen);
-    const resumed = proxy.exchanges.filter((exchange) => exchange.method === 'GET' && lastEventIdOf(exchange) === lastSeen);
-    assert.equal(resumed.length, 1, 'one resumption with the last id the client saw');
-    assert.equal(resumed[0].status, 200);
-    const afterCut = parsed(resumed[0].events);
-    assert.deepEqual(afterCut.filter((message) => message.method === 'notifications/progress').map(progressOf), oneTo(25).slice(4));
-    assert.equal(afterCut.filter((message) => 'result' in message).length, 1, 'the result came on the resumed stream');
-    const ids = [...dropped.events, ...resumed[0].events].map((event) => event.id);
-    assert.equal(new Set(ids).size, ids.length, 'no event was sent twice');
-  });
+      // The connection really was dropped after the 4th notification, and the client resumed from there.
+      const dropped = await cut;
+      assert.deepEqual(parsed(dropped.events).map(progressOf), [1, 2, 3, 4]);
+      assert.equal(dropped.events[0].data, '', 'the POST stream opened with a priming event');
+      const lastSeen = dropped.events.at(-1)!.id;
+      assert.ok(lastSeen);
+      const resumed = proxy.exchanges.filter((exchange) => exchange.method === 'GET' && lastEventIdOf(exchange) === lastSeen);
+      assert.equal(resumed.length, 1, 'one resumption with the last id the client saw');
+      assert.equal(resumed[0].status, 200);
+      const afterCut = parsed(resumed[0].events);
+      assert.deepEqual(afterCut.filter((message) => message.method === 'notifications/progress').map(progressOf), oneTo(25).slice(4));
+      assert.equal(afterCut.filter((message) => 'result' in message).length, 1, 'the result came on the resumed stream');
+      const ids = [...dropped.events, ...resumed[0].events].map((event) => event.id);
+      assert.equal(new Set(ids).size, ids.length, 'no event was sent twice');
+    },
+  );
 
   test('the standalone GET stream, cut mid-way, resumes with Last-Event-ID: each log message once, in order', TEST_TIMEOUT, async () => {
     const client = await connect();
@@ -134,11 +144,17 @@ describe('the sample MCP endpoint', () => {
     const result = await client.client.callTool({ name: 'standalone_countdown', arguments: { count: 20, intervalMs: 40 } });
     assert.equal(resultText(result), 'done 20');
     const ticks = await client.waitForTicks('standalone_countdown', 20);
-    assert.deepEqual(ticks.map((tick) => tick.progress), oneTo(20));
+    assert.deepEqual(
+      ticks.map((tick) => tick.progress),
+      oneTo(20),
+    );
     assert.ok(ticks.every((tick) => tick.total === 20));
 
     const dropped = await cut;
-    assert.deepEqual(parsed(dropped.events).map((message) => (message.params as { data: { progress: number } }).data.progress), [1, 2, 3]);
+    assert.deepEqual(
+      parsed(dropped.events).map((message) => (message.params as { data: { progress: number } }).data.progress),
+      [1, 2, 3],
+    );
     const lastSeen = dropped.events.at(-1)!.id;
     const resumed = proxy.exchanges.filter((exchange) => exchange.method === 'GET' && lastEventIdOf(exchange) === lastSeen);
     assert.equal(resumed.length, 1, 'one resumption with the last id the client saw');
@@ -147,83 +163,97 @@ describe('the sample MCP endpoint', () => {
     assert.equal(client.ticksOf('standalone_countdown').length, 20);
   });
 
-  test('a Last-Event-ID of session A is refused to session B (400) and replays nothing, POST or standalone stream', TEST_TIMEOUT, async () => {
-    const a = await initializeSession(proxied, PROTOCOL_2025_11_25);
-    const b = await initializeSession(proxied, PROTOCOL_2025_11_25);
-    try {
-      // Session A: three log messages on its standalone stream, and a countdown on a POST stream.
-      const aStandalone = mcpRequest(proxied, {
-        method: 'GET',
-        sessionId: a.sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        until: (events) => events.length >= 3,
-      });
-      await waitFor(
-        () => proxy.exchanges.some((exchange) => exchange.method === 'GET' && sessionOf(exchange) === a.sessionId && exchange.status === 200),
-        "session A's standalone stream",
-      );
-      const call = await mcpRequest(proxied, {
-        sessionId: a.sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        message: toolCall(1, 'standalone_countdown', { count: 3, intervalMs: 0 }),
-        until: hasResponseTo(1),
-      });
-      assert.equal(call.status, 200);
-      const standaloneIds = (await aStandalone).events.map((event) => event.id!);
-      const countdown = await mcpRequest(endpoint, {
-        sessionId: a.sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        message: toolCall(2, 'countdown', { count: 3, intervalMs: 0 }),
-        until: hasResponseTo(2),
-      });
-      const postIds = countdown.events.map((event) => event.id!);
-      assert.equal(standaloneIds.length, 3);
-      assert.equal(postIds.length, 5, 'priming event, three log messages, result');
-
-      for (const foreignId of [standaloneIds[0], postIds[0], postIds[1]]) {
-        const refused = await mcpRequest(endpoint, {
+  test(
+    'a Last-Event-ID of session A is refused to session B (400) and replays nothing, POST or standalone stream',
+    TEST_TIMEOUT,
+    async () => {
+      const a = await initializeSession(proxied, PROTOCOL_2025_11_25);
+      const b = await initializeSession(proxied, PROTOCOL_2025_11_25);
+      try {
+        // Session A: three log messages on its standalone stream, and a countdown on a POST stream.
+        const aStandalone = mcpRequest(proxied, {
           method: 'GET',
-          sessionId: b.sessionId,
+          sessionId: a.sessionId,
           protocolVersion: PROTOCOL_2025_11_25,
-          lastEventId: foreignId,
-          // A stream would stay open: take what the answer starts with.
-          until: () => true,
+          until: (events) => events.length >= 3,
         });
-        assert.equal(refused.status, 400, `B presenting ${foreignId}`);
-        assert.doesNotMatch(refused.contentType ?? '', /event-stream/);
-        assert.equal(refused.events.length, 0);
-        assert.doesNotMatch(refused.body, /notifications\/message|"result"/, 'nothing of session A in the refusal');
-      }
-      for (const garbage of ['not-an-event-id', `${postIds[1]}x`]) {
-        const refused = await mcpRequest(endpoint, {
-          method: 'GET',
-          sessionId: b.sessionId,
+        await waitFor(
+          () =>
+            proxy.exchanges.some((exchange) => exchange.method === 'GET' && sessionOf(exchange) === a.sessionId && exchange.status === 200),
+          "session A's standalone stream",
+        );
+        const call = await mcpRequest(proxied, {
+          sessionId: a.sessionId,
           protocolVersion: PROTOCOL_2025_11_25,
-          lastEventId: garbage,
-          until: () => true,
+          message: toolCall(1, 'standalone_countdown', { count: 3, intervalMs: 0 }),
+          until: hasResponseTo(1),
         });
-        assert.equal(refused.status, 400, `B presenting ${garbage}`);
-      }
+        assert.equal(call.status, 200);
+        const standaloneIds = (await aStandalone).events.map((event) => event.id!);
+        const countdown = await mcpRequest(endpoint, {
+          sessionId: a.sessionId,
+          protocolVersion: PROTOCOL_2025_11_25,
+          message: toolCall(2, 'countdown', { count: 3, intervalMs: 0 }),
+          until: hasResponseTo(2),
+        });
+        const postIds = countdown.events.map((event) => event.id!);
+        assert.equal(standaloneIds.length, 3);
+        assert.equal(postIds.length, 5, 'priming event, three log messages, result');
 
-      // The same ids resume in their own session: the refusal is about the session, not the id.
-      const ownStandalone = await resume(a.sessionId, standaloneIds[0], (events) => events.length >= 2);
-      assert.equal(ownStandalone.status, 200);
-      assert.deepEqual(ownStandalone.events.map((event) => event.id), standaloneIds.slice(1));
-      const ownPost = await resume(a.sessionId, postIds[1], hasResponseTo(2));
-      assert.equal(ownPost.status, 200);
-      assert.deepEqual(ownPost.events.map((event) => event.id), postIds.slice(2));
-    } finally {
-      await deleteMcpSession(endpoint, a.sessionId);
-      await deleteMcpSession(endpoint, b.sessionId);
-    }
-  });
+        for (const foreignId of [standaloneIds[0], postIds[0], postIds[1]]) {
+          const refused = await mcpRequest(endpoint, {
+            method: 'GET',
+            sessionId: b.sessionId,
+            protocolVersion: PROTOCOL_2025_11_25,
+            lastEventId: foreignId,
+            // A stream would stay open: take what the answer starts with.
+            until: () => true,
+          });
+          assert.equal(refused.status, 400, `B presenting ${foreignId}`);
+          assert.doesNotMatch(refused.contentType ?? '', /event-stream/);
+          assert.equal(refused.events.length, 0);
+          assert.doesNotMatch(refused.body, /notifications\/message|"result"/, 'nothing of session A in the refusal');
+        }
+        for (const garbage of ['not-an-event-id', `${postIds[1]}x`]) {
+          const refused = await mcpRequest(endpoint, {
+            method: 'GET',
+            sessionId: b.sessionId,
+            protocolVersion: PROTOCOL_2025_11_25,
+            lastEventId: garbage,
+            until: () => true,
+          });
+          assert.equal(refused.status, 400, `B presenting ${garbage}`);
+        }
+
+        // The same ids resume in their own session: the refusal is about the session, not the id.
+        const ownStandalone = await resume(a.sessionId, standaloneIds[0], (events) => events.length >= 2);
+        assert.equal(ownStandalone.status, 200);
+        assert.deepEqual(
+          ownStandalone.events.map((event) => event.id),
+          standaloneIds.slice(1),
+        );
+        const ownPost = await resume(a.sessionId, postIds[1], hasResponseTo(2));
+        assert.equal(ownPost.status, 200);
+        assert.deepEqual(
+          ownPost.events.map((event) => event.id),
+          postIds.slice(2),
+        );
+      } finally {
+        await deleteMcpSession(endpoint, a.sessionId);
+        await deleteMcpSession(endpoint, b.sessionId);
+      }
+    },
+  );
 
   test("two sessions' standalone streams (both named _GET_stream by the SDK) never mix, live or resumed", TEST_TIMEOUT, async () => {
     const [a, b] = await Promise.all([connect(), connect()]);
     const standaloneOf = (client: McpSdkClient) => (exchange: ProxiedExchange) =>
       exchange.method === 'GET' && sessionOf(exchange) === client.sessionId && lastEventIdOf(exchange) === undefined;
     for (const client of [a, b]) {
-      await waitFor(() => proxy.exchanges.some((exchange) => standaloneOf(client)(exchange) && exchange.status === 200), 'the standalone streams');
+      await waitFor(
+        () => proxy.exchanges.some((exchange) => standaloneOf(client)(exchange) && exchange.status === 200),
+        'the standalone streams',
+      );
     }
     const cuts = [a, b].map((client) => proxy.cutAfter({ match: standaloneOf(client), afterEvents: 2 }));
 
@@ -235,14 +265,24 @@ describe('the sample MCP endpoint', () => {
     assert.equal(resultText(resultB), 'done 9');
     const ticksA = await a.waitForTicks('standalone_countdown', 6);
     const ticksB = await b.waitForTicks('standalone_countdown', 9);
-    assert.deepEqual(ticksA, oneTo(6).map((progress) => ({ progress, total: 6 })));
-    assert.deepEqual(ticksB, oneTo(9).map((progress) => ({ progress, total: 9 })));
+    assert.deepEqual(
+      ticksA,
+      oneTo(6).map((progress) => ({ progress, total: 6 })),
+    );
+    assert.deepEqual(
+      ticksB,
+      oneTo(9).map((progress) => ({ progress, total: 9 })),
+    );
 
     // Both streams were cut and resumed, each from its own last id.
-    for (const [client, cut] of [[a, cuts[0]], [b, cuts[1]]] as const) {
+    for (const [client, cut] of [
+      [a, cuts[0]],
+      [b, cuts[1]],
+    ] as const) {
       const dropped = await cut;
       const resumed = proxy.exchanges.filter(
-        (exchange) => exchange.method === 'GET' && sessionOf(exchange) === client.sessionId && lastEventIdOf(exchange) === dropped.events.at(-1)!.id,
+        (exchange) =>
+          exchange.method === 'GET' && sessionOf(exchange) === client.sessionId && lastEventIdOf(exchange) === dropped.events.at(-1)!.id,
       );
       assert.equal(resumed.length, 1);
       assert.equal(resumed[0].status, 200);
@@ -263,16 +303,24 @@ describe('the sample MCP endpoint', () => {
       });
       for (const events of [old.events, oldCall.events]) {
         assert.ok(events.length > 0);
-        assert.deepEqual(events.filter((event) => event.data === ''), [], 'no event with empty data');
-        assert.ok(events.every((event) => event.retry === undefined), 'no retry field');
-        assert.ok(events.every((event) => event.id !== undefined), 'every message still has an id to resume from');
+        assert.deepEqual(
+          events.filter((event) => event.data === ''),
+          [],
+          'no event with empty data',
+        );
+        assert.ok(
+          events.every((event) => event.retry === undefined),
+          'no retry field',
+        );
+        assert.ok(
+          events.every((event) => event.id !== undefined),
+          'every message still has an id to resume from',
+        );
       }
-      assert.deepEqual(parsed(oldCall.events).map((message) => message.method ?? 'result'), [
-        'notifications/message',
-        'notifications/message',
-        'notifications/message',
-        'result',
-      ]);
+      assert.deepEqual(
+        parsed(oldCall.events).map((message) => message.method ?? 'result'),
+        ['notifications/message', 'notifications/message', 'notifications/message', 'result'],
+      );
 
       const currentCall = await mcpRequest(endpoint, {
         sessionId: current.sessionId,
@@ -292,52 +340,62 @@ describe('the sample MCP endpoint', () => {
     }
   });
 
-  test('test_reconnection closes the call\'s stream before the result; the SDK client gets it by reconnecting with Last-Event-ID', TEST_TIMEOUT, async () => {
-    const client = await connect();
-    const result = await client.client.callTool({ name: 'test_reconnection', arguments: {} });
-    assert.match(resultText(result) ?? '', /completed successfully/);
+  test(
+    "test_reconnection closes the call's stream before the result; the SDK client gets it by reconnecting with Last-Event-ID",
+    TEST_TIMEOUT,
+    async () => {
+      const client = await connect();
+      const result = await client.client.callTool({ name: 'test_reconnection', arguments: {} });
+      assert.match(resultText(result) ?? '', /completed successfully/);
 
-    const post = proxy.exchanges.find((exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'test_reconnection'));
-    assert.ok(post);
-    await post.closed;
-    assert.equal(post.cut, false, 'the server closed the stream, not the proxy');
-    assert.deepEqual(parsed(post.events), [], 'the POST stream ended with its priming event only, before the result');
-    const resumed = proxy.exchanges.filter((exchange) => exchange.method === 'GET' && lastEventIdOf(exchange) === post.events.at(-1)!.id);
-    assert.equal(resumed.length, 1);
-    assert.equal(parsed(resumed[0].events).filter((message) => 'result' in message).length, 1);
-  });
+      const post = proxy.exchanges.find(
+        (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'test_reconnection'),
+      );
+      assert.ok(post);
+      await post.closed;
+      assert.equal(post.cut, false, 'the server closed the stream, not the proxy');
+      assert.deepEqual(parsed(post.events), [], 'the POST stream ended with its priming event only, before the result');
+      const resumed = proxy.exchanges.filter((exchange) => exchange.method === 'GET' && lastEventIdOf(exchange) === post.events.at(-1)!.id);
+      assert.equal(resumed.length, 1);
+      assert.equal(parsed(resumed[0].events).filter((message) => 'result' in message).length, 1);
+    },
+  );
 
-  test('test_reconnection with a 2025-03-26 client (no priming event): an event id, the stream closes, the result comes on resumption', TEST_TIMEOUT, async () => {
-    const session = await initializeSession(endpoint, PROTOCOL_2025_03_26);
-    try {
-      const call = await mcpRequest(endpoint, {
-        sessionId: session.sessionId,
-        protocolVersion: PROTOCOL_2025_03_26,
-        message: toolCall(7, 'test_reconnection'),
-      });
-      assert.equal(call.status, 200);
-      assert.equal(hasResponseTo(7)(call.events), false, 'the stream ended before the result');
-      const lastId = call.events.at(-1)?.id;
-      assert.ok(lastId, 'the client got an event id before the stream closed');
-
-      let resumed: WireAnswer | undefined;
-      await waitFor(async () => {
-        resumed = await mcpRequest(endpoint, {
-          method: 'GET',
+  test(
+    'test_reconnection with a 2025-03-26 client (no priming event): an event id, the stream closes, the result comes on resumption',
+    TEST_TIMEOUT,
+    async () => {
+      const session = await initializeSession(endpoint, PROTOCOL_2025_03_26);
+      try {
+        const call = await mcpRequest(endpoint, {
           sessionId: session.sessionId,
           protocolVersion: PROTOCOL_2025_03_26,
-          lastEventId: lastId,
-          until: hasResponseTo(7),
+          message: toolCall(7, 'test_reconnection'),
         });
-        return resumed.status !== 409;
-      }, 'the closed stream to be released');
-      assert.equal(resumed!.status, 200);
-      const response = parsed(resumed!.events).find((message) => message.id === 7) as { result: { content: { text: string }[] } };
-      assert.match(response.result.content[0].text, /completed successfully/);
-    } finally {
-      await deleteMcpSession(endpoint, session.sessionId, PROTOCOL_2025_03_26);
-    }
-  });
+        assert.equal(call.status, 200);
+        assert.equal(hasResponseTo(7)(call.events), false, 'the stream ended before the result');
+        const lastId = call.events.at(-1)?.id;
+        assert.ok(lastId, 'the client got an event id before the stream closed');
+
+        let resumed: WireAnswer | undefined;
+        await waitFor(async () => {
+          resumed = await mcpRequest(endpoint, {
+            method: 'GET',
+            sessionId: session.sessionId,
+            protocolVersion: PROTOCOL_2025_03_26,
+            lastEventId: lastId,
+            until: hasResponseTo(7),
+          });
+          return resumed.status !== 409;
+        }, 'the closed stream to be released');
+        assert.equal(resumed!.status, 200);
+        const response = parsed(resumed!.events).find((message) => message.id === 7) as { result: { content: { text: string }[] } };
+        assert.match(response.result.content[0].text, /completed successfully/);
+      } finally {
+        await deleteMcpSession(endpoint, session.sessionId, PROTOCOL_2025_03_26);
+      }
+    },
+  );
 
   test('after DELETE the session is gone: its requests and its event ids get 404', TEST_TIMEOUT, async () => {
     const session = await initializeSession(endpoint, PROTOCOL_2025_11_25);

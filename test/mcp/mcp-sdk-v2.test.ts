@@ -89,13 +89,21 @@ function expectedSlices(cutsAfter: number[], count: number): number[][] {
 
 /** The checks every cut stream passes: one exchange per cut plus one, each cut where armed, no id twice. */
 function assertCutAsArmed(chain: ProxiedExchange[], cutsAfter: number[], notificationsOf: (exchange: ProxiedExchange) => number[]): void {
-  assert.equal(chain.length, cutsAfter.length + 1, `one resumption per cut: ${chain.map((exchange) => `${exchange.method} ${exchange.status}`).join(', ')}`);
+  assert.equal(
+    chain.length,
+    cutsAfter.length + 1,
+    `one resumption per cut: ${chain.map((exchange) => `${exchange.method} ${exchange.status}`).join(', ')}`,
+  );
   assert.deepEqual(
     chain.map((exchange) => exchange.cut),
     [...cutsAfter.map(() => true), false],
     'every exchange but the last was cut by the proxy',
   );
-  assert.deepEqual(chain.map(notificationsOf), expectedSlices(cutsAfter, COUNT), 'each exchange resumed right after the last message the client had');
+  assert.deepEqual(
+    chain.map(notificationsOf),
+    expectedSlices(cutsAfter, COUNT),
+    'each exchange resumed right after the last message the client had',
+  );
   for (const resumed of chain.slice(1)) assert.equal(resumed.method, 'GET');
   const ids = eventIdsOf(chain);
   assert.equal(new Set(ids).size, ids.length, 'no event was sent twice');
@@ -144,7 +152,11 @@ describe('McpSessionEventStore as the SDK v2 EventStore', () => {
         assert.equal(typeof sdkStore.replayEventsAfter, 'function');
         assert.equal(typeof sdkStore.getStreamIdForEventId, 'function');
       }
-      const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => 'typed', eventStore: asV2, retryInterval: 1_000 });
+      const transport = new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: () => 'typed',
+        eventStore: asV2,
+        retryInterval: 1_000,
+      });
       assert.equal(typeof transport.closeSSEStream, 'function');
     } finally {
       store.close();
@@ -184,83 +196,114 @@ for (const backend of BACKENDS) {
     });
 
     for (const { name, cutsAfter } of CUT_PATTERNS) {
-      test(`a countdown of ${COUNT} progress notifications, its POST stream cut ${name}: all ${COUNT} once, in order, then the result`, TEST_TIMEOUT, async (t: TestContext) => {
-        const client = await connect();
-        const chain = new ResumeChain(proxy, (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'));
-        const cuts = chain.armCuts(cutsAfter);
+      test(
+        `a countdown of ${COUNT} progress notifications, its POST stream cut ${name}: all ${COUNT} once, in order, then the result`,
+        TEST_TIMEOUT,
+        async (t: TestContext) => {
+          const client = await connect();
+          const chain = new ResumeChain(proxy, (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'));
+          const cuts = chain.armCuts(cutsAfter);
 
-        const progress: { progress: number; total?: number }[] = [];
-        const result = await client.client.callTool(
-          { name: 'countdown', arguments: { count: COUNT, intervalMs: INTERVAL_MS } },
-          { onprogress: ({ progress: value, total }) => progress.push({ progress: value, total }), timeout: 60_000 },
-        );
-        assert.equal(resultText(result), `done ${COUNT}`);
-        assert.deepEqual(progress.map((entry) => entry.progress), oneTo(COUNT), 'every notification once, in order');
-        assert.ok(progress.every((entry) => entry.total === COUNT));
+          const progress: { progress: number; total?: number }[] = [];
+          const result = await client.client.callTool(
+            { name: 'countdown', arguments: { count: COUNT, intervalMs: INTERVAL_MS } },
+            { onprogress: ({ progress: value, total }) => progress.push({ progress: value, total }), timeout: 60_000 },
+          );
+          assert.equal(resultText(result), `done ${COUNT}`);
+          assert.deepEqual(
+            progress.map((entry) => entry.progress),
+            oneTo(COUNT),
+            'every notification once, in order',
+          );
+          assert.ok(progress.every((entry) => entry.total === COUNT));
 
-        await bounded(cuts, 'the armed cuts', 10_000);
-        const exchanges = chain.exchanges();
-        assertCutAsArmed(exchanges, cutsAfter, (exchange) =>
-          messagesOf(exchange).filter((message) => message.method === 'notifications/progress').map(progressOf),
-        );
-        assert.equal(exchanges[0].events[0]?.data, '', 'the POST stream opened with a priming event');
-        assert.equal(exchanges[0].events[0]?.retry, MCP_V2_RETRY_INTERVAL_MS, 'with the retry interval');
-        const results = exchanges.flatMap(messagesOf).filter((message) => 'result' in message);
-        assert.equal(results.length, 1, 'one result, on the last exchange');
-        assert.ok(messagesOf(exchanges.at(-1)!).some((message) => 'result' in message));
-        assert.deepEqual(
-          messagesOf(exchanges.at(-1)!).map((message) => ('result' in message ? 'result' : message.method)).at(-1),
-          'result',
-          'the result after the last notification',
-        );
-        t.diagnostic(`delivered ${progress.length}/${COUNT} progress notifications and the result; ${exchanges.length - 1} resumption(s)`);
-      });
+          await bounded(cuts, 'the armed cuts', 10_000);
+          const exchanges = chain.exchanges();
+          assertCutAsArmed(exchanges, cutsAfter, (exchange) =>
+            messagesOf(exchange)
+              .filter((message) => message.method === 'notifications/progress')
+              .map(progressOf),
+          );
+          assert.equal(exchanges[0].events[0]?.data, '', 'the POST stream opened with a priming event');
+          assert.equal(exchanges[0].events[0]?.retry, MCP_V2_RETRY_INTERVAL_MS, 'with the retry interval');
+          const results = exchanges.flatMap(messagesOf).filter((message) => 'result' in message);
+          assert.equal(results.length, 1, 'one result, on the last exchange');
+          assert.ok(messagesOf(exchanges.at(-1)!).some((message) => 'result' in message));
+          assert.deepEqual(
+            messagesOf(exchanges.at(-1)!)
+              .map((message) => ('result' in message ? 'result' : message.method))
+              .at(-1),
+            'result',
+            'the result after the last notification',
+          );
+          t.diagnostic(
+            `delivered ${progress.length}/${COUNT} progress notifications and the result; ${exchanges.length - 1} resumption(s)`,
+          );
+        },
+      );
     }
 
     for (const { name, cutsAfter } of CUT_PATTERNS) {
-      test(`the standalone GET stream, ${COUNT} log messages, cut ${name}: all ${COUNT} once, in order`, TEST_TIMEOUT, async (t: TestContext) => {
-        const client = await connect();
-        // The client opens the standalone stream by itself after initialisation; messages sent before
-        // it is open are only stored (the SDK sends no priming event on GET streams).
-        await waitFor(
-          () => proxy.exchanges.some((exchange) => standaloneOf(client.sessionId)(exchange) && exchange.status === 200),
-          'the standalone GET stream',
-        );
-        const chain = new ResumeChain(proxy, standaloneOf(client.sessionId));
-        const cuts = chain.armCuts(cutsAfter);
+      test(
+        `the standalone GET stream, ${COUNT} log messages, cut ${name}: all ${COUNT} once, in order`,
+        TEST_TIMEOUT,
+        async (t: TestContext) => {
+          const client = await connect();
+          // The client opens the standalone stream by itself after initialisation; messages sent before
+          // it is open are only stored (the SDK sends no priming event on GET streams).
+          await waitFor(
+            () => proxy.exchanges.some((exchange) => standaloneOf(client.sessionId)(exchange) && exchange.status === 200),
+            'the standalone GET stream',
+          );
+          const chain = new ResumeChain(proxy, standaloneOf(client.sessionId));
+          const cuts = chain.armCuts(cutsAfter);
 
-        const result = await client.client.callTool(
-          { name: 'standalone_countdown', arguments: { count: COUNT, intervalMs: INTERVAL_MS } },
-          { timeout: 60_000 },
-        );
-        assert.equal(resultText(result), `done ${COUNT}`);
-        const ticks = await client.waitForTicks('standalone_countdown', COUNT, 30_000);
-        await bounded(cuts, 'the armed cuts', 10_000);
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-        assert.deepEqual(client.ticksOf('standalone_countdown').map((tick) => tick.progress), oneTo(COUNT), 'every message once, in order');
-        assert.ok(ticks.every((tick) => tick.total === COUNT));
+          const result = await client.client.callTool(
+            { name: 'standalone_countdown', arguments: { count: COUNT, intervalMs: INTERVAL_MS } },
+            { timeout: 60_000 },
+          );
+          assert.equal(resultText(result), `done ${COUNT}`);
+          const ticks = await client.waitForTicks('standalone_countdown', COUNT, 30_000);
+          await bounded(cuts, 'the armed cuts', 10_000);
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+          assert.deepEqual(
+            client.ticksOf('standalone_countdown').map((tick) => tick.progress),
+            oneTo(COUNT),
+            'every message once, in order',
+          );
+          assert.ok(ticks.every((tick) => tick.total === COUNT));
 
-        assertCutAsArmed(chain.exchanges(), cutsAfter, (exchange) => messagesOf(exchange).map(tickOf));
-        t.diagnostic(`delivered ${client.ticksOf('standalone_countdown').length}/${COUNT} log messages; ${chain.exchanges().length - 1} resumption(s)`);
-      });
+          assertCutAsArmed(chain.exchanges(), cutsAfter, (exchange) => messagesOf(exchange).map(tickOf));
+          t.diagnostic(
+            `delivered ${client.ticksOf('standalone_countdown').length}/${COUNT} log messages; ${chain.exchanges().length - 1} resumption(s)`,
+          );
+        },
+      );
     }
 
-    test("test_reconnection closes the call's stream before the result (closeSSE); the v2 client gets it by reconnecting", TEST_TIMEOUT, async () => {
-      const client = await connect();
-      const started = Date.now();
-      const result = await client.client.callTool({ name: 'test_reconnection', arguments: {} }, { timeout: 30_000 });
-      assert.match(resultText(result) ?? '', /completed successfully/);
-      const chain = new ResumeChain(proxy, (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'test_reconnection'));
-      const [post, resumed, ...more] = chain.exchanges();
-      assert.ok(post && resumed, 'the call and one resumption');
-      assert.deepEqual(more, []);
-      await bounded(post.closed, 'the end of the POST stream', 10_000);
-      assert.equal(post.cut, false, 'the server closed the stream, not the proxy');
-      assert.deepEqual(messagesOf(post), [], 'the POST stream ended with its priming event only, before the result');
-      assert.equal(post.events[0]?.retry, MCP_V2_RETRY_INTERVAL_MS);
-      assert.equal(messagesOf(resumed).filter((message) => 'result' in message).length, 1, 'the result came on the resumed stream');
-      assert.ok(Date.now() - started >= MCP_V2_RETRY_INTERVAL_MS - 50, 'the client waited for the retry interval before reconnecting');
-    });
+    test(
+      "test_reconnection closes the call's stream before the result (closeSSE); the v2 client gets it by reconnecting",
+      TEST_TIMEOUT,
+      async () => {
+        const client = await connect();
+        const started = Date.now();
+        const result = await client.client.callTool({ name: 'test_reconnection', arguments: {} }, { timeout: 30_000 });
+        assert.match(resultText(result) ?? '', /completed successfully/);
+        const chain = new ResumeChain(
+          proxy,
+          (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'test_reconnection'),
+        );
+        const [post, resumed, ...more] = chain.exchanges();
+        assert.ok(post && resumed, 'the call and one resumption');
+        assert.deepEqual(more, []);
+        await bounded(post.closed, 'the end of the POST stream', 10_000);
+        assert.equal(post.cut, false, 'the server closed the stream, not the proxy');
+        assert.deepEqual(messagesOf(post), [], 'the POST stream ended with its priming event only, before the result');
+        assert.equal(post.events[0]?.retry, MCP_V2_RETRY_INTERVAL_MS);
+        assert.equal(messagesOf(resumed).filter((message) => 'result' in message).length, 1, 'the result came on the resumed stream');
+        assert.ok(Date.now() - started >= MCP_V2_RETRY_INTERVAL_MS - 50, 'the client waited for the retry interval before reconnecting');
+      },
+    );
 
     test("another session's event id is refused (400) and replays nothing, POST or standalone stream", TEST_TIMEOUT, async () => {
       const a = await initializeSession(endpoint, PROTOCOL_2025_11_25);
@@ -273,7 +316,10 @@ for (const backend of BACKENDS) {
           protocolVersion: PROTOCOL_2025_11_25,
           until: (events) => events.length >= 3,
         });
-        await waitFor(() => proxy.exchanges.some((exchange) => standaloneOf(a.sessionId)(exchange) && exchange.status === 200), "session A's standalone stream");
+        await waitFor(
+          () => proxy.exchanges.some((exchange) => standaloneOf(a.sessionId)(exchange) && exchange.status === 200),
+          "session A's standalone stream",
+        );
         const call = await mcpRequest(endpoint, {
           sessionId: a.sessionId,
           protocolVersion: PROTOCOL_2025_11_25,
@@ -328,13 +374,16 @@ for (const backend of BACKENDS) {
           return ownPost.status !== 409;
         }, 'the POST stream to be released');
         assert.equal(ownPost!.status, 200);
-        assert.deepEqual(ownPost!.events.map((event: WireEvent) => event.id), postIds.slice(2));
+        assert.deepEqual(
+          ownPost!.events.map((event: WireEvent) => event.id),
+          postIds.slice(2),
+        );
       } finally {
         await mcpRequest(endpoint, { method: 'DELETE', sessionId: a.sessionId, protocolVersion: PROTOCOL_2025_11_25 });
       }
     });
 
-    test("DELETE ends the session and deletes its streams: its requests and event ids get 404", TEST_TIMEOUT, async (t: TestContext) => {
+    test('DELETE ends the session and deletes its streams: its requests and event ids get 404', TEST_TIMEOUT, async (t: TestContext) => {
       const client = await McpSdkV2Client.connect(endpoint);
       const ids: string[] = [];
       const result = await client.client.callTool({ name: 'countdown', arguments: { count: 3, intervalMs: 0 } });
@@ -352,7 +401,10 @@ for (const backend of BACKENDS) {
       let stored: Awaited<ReturnType<typeof redisSessionsOf>> | undefined;
       if (backend.redisUrl) {
         stored = await redisSessionsOf(sessionId);
-        assert.ok(stored.keys.some((key) => /:r1:e:/.test(key)), `the session's events are in Redis: ${stored.keys.join(', ')}`);
+        assert.ok(
+          stored.keys.some((key) => /:r1:e:/.test(key)),
+          `the session's events are in Redis: ${stored.keys.join(', ')}`,
+        );
       }
 
       await client.endSession();
@@ -368,34 +420,44 @@ for (const backend of BACKENDS) {
       if (backend.redisUrl) {
         const left = await redisSessionsOf(sessionId);
         // Only the session's tombstone is left (it makes late writes fail); no stream, no index.
-        assert.deepEqual(left.keys.filter((key) => !key.endsWith(':r1:d')), [], 'no stream of the session is left in Redis');
+        assert.deepEqual(
+          left.keys.filter((key) => !key.endsWith(':r1:d')),
+          [],
+          'no stream of the session is left in Redis',
+        );
         t.diagnostic(`Redis keys of the session: ${stored!.keys.length} before DELETE, ${left.keys.length} after (tombstones)`);
       }
     });
 
-    test('the SDK lines interoperate on the store: the 1.x client on /mcp-v2 and the v2 client on /mcp, a cut each', TEST_TIMEOUT, async (t: TestContext) => {
-      for (const pairing of ['1.x client on /mcp-v2', 'v2 client on /mcp'] as const) {
-        const client: McpSdkClient | McpSdkV2Client =
-          pairing === '1.x client on /mcp-v2' ? await McpSdkClient.connect(`${proxy.url}/mcp-v2`) : await connect('/mcp');
-        if (client instanceof McpSdkClient) clients.push(client);
-        const chain = new ResumeChain(proxy, (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'));
-        const cuts = chain.armCuts([7]);
-        const progress: number[] = [];
-        const onprogress = ({ progress: value }: { progress: number }): void => void progress.push(value);
-        const params = { name: 'countdown', arguments: { count: COUNT, intervalMs: INTERVAL_MS } };
-        const result =
-          client instanceof McpSdkClient
-            ? await client.client.callTool(params, undefined, { onprogress, timeout: 60_000 })
-            : await client.client.callTool(params, { onprogress, timeout: 60_000 });
-        assert.equal(resultText(result), `done ${COUNT}`, pairing);
-        assert.deepEqual(progress, oneTo(COUNT), `${pairing}: every notification once, in order`);
-        await bounded(cuts, 'the armed cuts', 10_000);
-        assertCutAsArmed(chain.exchanges(), [7], (exchange) =>
-          messagesOf(exchange).filter((message) => message.method === 'notifications/progress').map(progressOf),
-        );
-        t.diagnostic(`${pairing}: delivered ${progress.length}/${COUNT} progress notifications and the result across 1 cut`);
-      }
-    });
+    test(
+      'the SDK lines interoperate on the store: the 1.x client on /mcp-v2 and the v2 client on /mcp, a cut each',
+      TEST_TIMEOUT,
+      async (t: TestContext) => {
+        for (const pairing of ['1.x client on /mcp-v2', 'v2 client on /mcp'] as const) {
+          const client: McpSdkClient | McpSdkV2Client =
+            pairing === '1.x client on /mcp-v2' ? await McpSdkClient.connect(`${proxy.url}/mcp-v2`) : await connect('/mcp');
+          if (client instanceof McpSdkClient) clients.push(client);
+          const chain = new ResumeChain(proxy, (exchange) => sessionOf(exchange) === client.sessionId && isToolCall(exchange, 'countdown'));
+          const cuts = chain.armCuts([7]);
+          const progress: number[] = [];
+          const onprogress = ({ progress: value }: { progress: number }): void => void progress.push(value);
+          const params = { name: 'countdown', arguments: { count: COUNT, intervalMs: INTERVAL_MS } };
+          const result =
+            client instanceof McpSdkClient
+              ? await client.client.callTool(params, undefined, { onprogress, timeout: 60_000 })
+              : await client.client.callTool(params, { onprogress, timeout: 60_000 });
+          assert.equal(resultText(result), `done ${COUNT}`, pairing);
+          assert.deepEqual(progress, oneTo(COUNT), `${pairing}: every notification once, in order`);
+          await bounded(cuts, 'the armed cuts', 10_000);
+          assertCutAsArmed(chain.exchanges(), [7], (exchange) =>
+            messagesOf(exchange)
+              .filter((message) => message.method === 'notifications/progress')
+              .map(progressOf),
+          );
+          t.diagnostic(`${pairing}: delivered ${progress.length}/${COUNT} progress notifications and the result across 1 cut`);
+        }
+      },
+    );
   });
 }
 
@@ -436,8 +498,10 @@ describe("the sample's /mcp-v2 in process, on a store the test looks into", () =
           [...new Set(endedStreams.map(({ sessionId }) => sessionId))].sort(),
           "the ended session's store sessions were deleted, no other",
         );
-        for (const address of endedStreams) assert.equal(await store.store.getStreamReaderFromStart(address), null, `${address.streamId} is gone`);
-        for (const address of streamsOf(other)) assert.ok(await store.store.getStreamReaderFromStart(address), 'the other session keeps its streams');
+        for (const address of endedStreams)
+          assert.equal(await store.store.getStreamReaderFromStart(address), null, `${address.streamId} is gone`);
+        for (const address of streamsOf(other))
+          assert.ok(await store.store.getStreamReaderFromStart(address), 'the other session keeps its streams');
       } finally {
         await other.endSession().catch(() => undefined);
       }

@@ -44,7 +44,11 @@ describe('McpServerEventBus', () => {
 
     bus.publish(TOOLS_CHANGED);
     // Synchronous: the event published from inside a listener is delivered before publish() returns.
-    assert.deepEqual(received.toSorted(), ['prompts_list_changed', 'tools_list_changed'], 'each once; the throwing listener did not stop them');
+    assert.deepEqual(
+      received.toSorted(),
+      ['prompts_list_changed', 'tools_list_changed'],
+      'each once; the throwing listener did not stop them',
+    );
     assert.equal(echoes, 0, 'the listener that published from inside its call did not get its own event');
 
     unsubscribe();

@@ -7,14 +7,7 @@ import { SseEventStore } from '../../lib';
 import { createSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
 import { AppModule } from '../../sample/app.module';
 import { CapturingLogger } from '../support/capturing-logger';
-import {
-  PROTOCOL_2025_11_25,
-  deleteMcpSession,
-  hasResponseTo,
-  initializeSession,
-  mcpRequest,
-  toolCall,
-} from '../support/mcp-http';
+import { PROTOCOL_2025_11_25, deleteMcpSession, hasResponseTo, initializeSession, mcpRequest, toolCall } from '../support/mcp-http';
 import { SpyingSseEventStore } from '../support/spying-sse-event-store';
 
 /**
@@ -74,13 +67,19 @@ describe('the end of a sample MCP session', () => {
     running.push(sample);
     const ended = await sessionWithEvents(sample.endpoint);
     const other = await sessionWithEvents(sample.endpoint);
-    assert.ok(sample.spy.opened.some(({ sessionId }) => sessionId === ended.sessionId), 'the events are stored under the MCP session id');
+    assert.ok(
+      sample.spy.opened.some(({ sessionId }) => sessionId === ended.sessionId),
+      'the events are stored under the MCP session id',
+    );
     assert.ok(await sample.store.store.getStreamReader(ended.eventId, { sessionId: ended.sessionId }), 'resumable before the DELETE');
 
     assert.equal(await deleteMcpSession(sample.endpoint, ended.sessionId), 200);
     assert.deepEqual(sample.spy.deletedSessions, [ended.sessionId]);
     assert.equal(await sample.store.store.getStreamReader(ended.eventId, { sessionId: ended.sessionId }), null);
-    assert.ok(await sample.store.store.getStreamReader(other.eventId, { sessionId: other.sessionId }), 'the other session keeps its streams');
+    assert.ok(
+      await sample.store.store.getStreamReader(other.eventId, { sessionId: other.sessionId }),
+      'the other session keeps its streams',
+    );
   });
 
   test("an application shutdown closes every session's transport, which deletes its streams", { timeout: 30_000 }, async () => {

@@ -24,7 +24,10 @@ function result(id: number): McpJsonRpcMessage {
 }
 
 /** Replays after `lastEventId` and collects what was sent, as the SDK's replay does. */
-async function replay(adapter: McpSessionEventStore, lastEventId: string): Promise<{ streamId: string; sent: [string, McpJsonRpcMessage][] }> {
+async function replay(
+  adapter: McpSessionEventStore,
+  lastEventId: string,
+): Promise<{ streamId: string; sent: [string, McpJsonRpcMessage][] }> {
   const sent: [string, McpJsonRpcMessage][] = [];
   const streamId = await adapter.replayEventsAfter(lastEventId, {
     send: async (eventId, message) => {
@@ -143,8 +146,14 @@ describe('McpSessionEventStore', () => {
     );
     assert.deepEqual(sent, []);
     // Each session resumes its own stream, and only gets its own events.
-    assert.deepEqual((await replay(sessionB, idB)).sent.map(([, message]) => message), [notification(20)]);
-    assert.deepEqual((await replay(sessionA, idA)).sent.map(([, message]) => message), [notification(2)]);
+    assert.deepEqual(
+      (await replay(sessionB, idB)).sent.map(([, message]) => message),
+      [notification(20)],
+    );
+    assert.deepEqual(
+      (await replay(sessionA, idA)).sent.map(([, message]) => message),
+      [notification(2)],
+    );
   });
 
   test('refuses ids that are not event ids, and positions whose events were trimmed', async () => {
@@ -198,7 +207,10 @@ describe('McpSessionEventStore', () => {
       [secondResponse, result(2)],
     ]);
     await waitFor(() => spy.completed.length === 2, 'the completion of the continued stream');
-    assert.ok(spy.completed.every(({ streamId }) => streamId === 'batch-stream'), 'the standalone stream stays open');
+    assert.ok(
+      spy.completed.every(({ streamId }) => streamId === 'batch-stream'),
+      'the standalone stream stays open',
+    );
   });
 
   test('messages of one stream stored concurrently, from its first one on, get ids in call order and one writer', async () => {

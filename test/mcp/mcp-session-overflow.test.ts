@@ -43,7 +43,10 @@ async function answeredRequest(adapter: McpSessionEventStore, request: number): 
   return { streamId, priming, progress, response, request };
 }
 
-async function replay(adapter: McpSessionEventStore, lastEventId: string): Promise<{ streamId: string; sent: [string, McpJsonRpcMessage][] }> {
+async function replay(
+  adapter: McpSessionEventStore,
+  lastEventId: string,
+): Promise<{ streamId: string; sent: [string, McpJsonRpcMessage][] }> {
   const sent: [string, McpJsonRpcMessage][] = [];
   const streamId = await adapter.replayEventsAfter(lastEventId, { send: async (id, message) => void sent.push([id, message]) });
   return { streamId, sent };
@@ -99,7 +102,10 @@ describe('McpSessionEventStore in a session with more streams than maxStreamsPer
     const adapter = new McpSessionEventStore(spy, 'mcp:busy');
     // Four requests in progress: the session's own store session is full of open streams.
     for (let request = 1; request <= MAX_STREAMS; request++) await adapter.storeEvent(`open-${request}`, {});
-    await assert.rejects(adapter.storeEvent('one-too-many', {}), (error: unknown) => error instanceof SseLimitExceededError && error.max === MAX_STREAMS);
+    await assert.rejects(
+      adapter.storeEvent('one-too-many', {}),
+      (error: unknown) => error instanceof SseLimitExceededError && error.max === MAX_STREAMS,
+    );
     assert.deepEqual(adapter.storeSessionIds, ['mcp:busy'], 'no overflow session for streams that are all open');
 
     // One answered: a new stream goes to an overflow session, because the answered one still holds its place.
@@ -136,7 +142,12 @@ describe('McpSessionEventStore in a session with more streams than maxStreamsPer
 
   test('goes back to the oldest store session once its completed streams expired, instead of opening more', async () => {
     standalone.close();
-    useStore({ metadataSlidingExpiration: 300, metadataAbsoluteExpiration: 300, eventSlidingExpiration: 300, eventAbsoluteExpiration: 300 });
+    useStore({
+      metadataSlidingExpiration: 300,
+      metadataAbsoluteExpiration: 300,
+      eventSlidingExpiration: 300,
+      eventAbsoluteExpiration: 300,
+    });
     const adapter = new McpSessionEventStore(spy, 'mcp:cycling');
     for (let request = 1; request <= MAX_STREAMS + 1; request++) await answeredRequest(adapter, request);
     assert.deepEqual(adapter.storeSessionIds, ['mcp:cycling', 'mcp:cycling overflow-1']);
@@ -161,7 +172,7 @@ describe('McpSessionEventStore in a session with more streams than maxStreamsPer
     assert.equal(await a.getStreamIdForEventId(lastOfA!.priming), lastOfA!.streamId);
   });
 
-  test("close() deletes every store session of the session, and nothing of it resumes afterwards", async () => {
+  test('close() deletes every store session of the session, and nothing of it resumes afterwards', async () => {
     const adapter = new McpSessionEventStore(spy, 'mcp:ending');
     const requests: RequestStream[] = [];
     for (let request = 1; request <= 2 * MAX_STREAMS + 1; request++) requests.push(await answeredRequest(adapter, request));

@@ -51,49 +51,55 @@ describe('the sample MCP endpoint on two instances sharing Redis', () => {
     assert.deepEqual(progress, oneTo(15));
     const dropped = await cut;
     const lastSeen = dropped.events.at(-1)!.id;
-    const resumed = proxy.exchanges.filter((exchange) => exchange.method === 'GET' && exchange.requestHeaders['last-event-id'] === lastSeen);
+    const resumed = proxy.exchanges.filter(
+      (exchange) => exchange.method === 'GET' && exchange.requestHeaders['last-event-id'] === lastSeen,
+    );
     assert.equal(resumed.length, 1);
     assert.equal(resumed[0].status, 200);
   });
 
-  test('the other instance does not hold the session: its new requests get 404 (route by Mcp-Session-Id); resumptions are served there', TEST_TIMEOUT, async () => {
-    const { sessionId } = await initializeSession(`${instanceA.url}/mcp`, PROTOCOL_2025_11_25);
-    try {
-      const call = await mcpRequest(`${instanceA.url}/mcp`, {
-        sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        message: toolCall(1, 'countdown', { count: 2, intervalMs: 0 }),
-        until: hasResponseTo(1),
-      });
-      const onB = await mcpRequest(`${instanceB.url}/mcp`, {
-        method: 'GET',
-        sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        lastEventId: call.events[1].id,
-        until: hasResponseTo(1),
-      });
-      // Served from the shared store (McpRemoteResumption, see mcp-resume-anywhere.test.ts).
-      assert.equal(onB.status, 200);
-      assert.equal(hasResponseTo(1)(onB.events), true);
-      const postOnB = await mcpRequest(`${instanceB.url}/mcp`, {
-        sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        message: toolCall(2, 'countdown', { count: 1, intervalMs: 0 }),
-        until: () => true,
-      });
-      assert.equal(postOnB.status, 404);
-      // On its own instance the same id resumes.
-      const onA = await mcpRequest(`${instanceA.url}/mcp`, {
-        method: 'GET',
-        sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        lastEventId: call.events[1].id,
-        until: hasResponseTo(1),
-      });
-      assert.equal(onA.status, 200);
-      assert.equal(hasResponseTo(1)(onA.events), true);
-    } finally {
-      await mcpRequest(`${instanceA.url}/mcp`, { method: 'DELETE', sessionId, protocolVersion: PROTOCOL_2025_11_25 });
-    }
-  });
+  test(
+    'the other instance does not hold the session: its new requests get 404 (route by Mcp-Session-Id); resumptions are served there',
+    TEST_TIMEOUT,
+    async () => {
+      const { sessionId } = await initializeSession(`${instanceA.url}/mcp`, PROTOCOL_2025_11_25);
+      try {
+        const call = await mcpRequest(`${instanceA.url}/mcp`, {
+          sessionId,
+          protocolVersion: PROTOCOL_2025_11_25,
+          message: toolCall(1, 'countdown', { count: 2, intervalMs: 0 }),
+          until: hasResponseTo(1),
+        });
+        const onB = await mcpRequest(`${instanceB.url}/mcp`, {
+          method: 'GET',
+          sessionId,
+          protocolVersion: PROTOCOL_2025_11_25,
+          lastEventId: call.events[1].id,
+          until: hasResponseTo(1),
+        });
+        // Served from the shared store (McpRemoteResumption, see mcp-resume-anywhere.test.ts).
+        assert.equal(onB.status, 200);
+        assert.equal(hasResponseTo(1)(onB.events), true);
+        const postOnB = await mcpRequest(`${instanceB.url}/mcp`, {
+          sessionId,
+          protocolVersion: PROTOCOL_2025_11_25,
+          message: toolCall(2, 'countdown', { count: 1, intervalMs: 0 }),
+          until: () => true,
+        });
+        assert.equal(postOnB.status, 404);
+        // On its own instance the same id resumes.
+        const onA = await mcpRequest(`${instanceA.url}/mcp`, {
+          method: 'GET',
+          sessionId,
+          protocolVersion: PROTOCOL_2025_11_25,
+          lastEventId: call.events[1].id,
+          until: hasResponseTo(1),
+        });
+        assert.equal(onA.status, 200);
+        assert.equal(hasResponseTo(1)(onA.events), true);
+      } finally {
+        await mcpRequest(`${instanceA.url}/mcp`, { method: 'DELETE', sessionId, protocolVersion: PROTOCOL_2025_11_25 });
+      }
+    },
+  );
 });

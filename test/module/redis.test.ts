@@ -114,7 +114,10 @@ describe('SseEventStoreModule on a Redis CACHE_MANAGER', () => {
     const received = firstValueFrom(reader.events().pipe(toArray()));
     await writer.write({ data: 'written live' });
     await writer.complete();
-    assert.deepEqual((await received).map((event) => event.data), ['stored before', 'written live']);
+    assert.deepEqual(
+      (await received).map((event) => event.data),
+      ['stored before', 'written live'],
+    );
   });
 
   it('app.close() ends a reader that waits on Redis and releases the connection', { timeout: 20_000 }, async () => {

@@ -63,7 +63,11 @@ describe('the documentation links', () => {
     );
     const pages = documents(root).filter((file) => file.startsWith('docs') && file !== join('docs', 'README.md'));
     assert.ok(pages.length > 0, 'docs/ has pages');
-    assert.deepEqual(pages.filter((page) => !linked.has(join(root, page))), [], 'pages the index does not link to');
+    assert.deepEqual(
+      pages.filter((page) => !linked.has(join(root, page))),
+      [],
+      'pages the index does not link to',
+    );
   });
 });
 
@@ -73,8 +77,11 @@ test('the README stays within 12 KB', () => {
 });
 
 describe('checking links', () => {
-  test('anchors are GitHub\'s: lower case, punctuation and backticks left out, spaces as hyphens', () => {
-    assert.equal(headingSlug('Protocol 2026-07-28: `subscriptions/listen` across instances'), 'protocol-2026-07-28-subscriptionslisten-across-instances');
+  test("anchors are GitHub's: lower case, punctuation and backticks left out, spaces as hyphens", () => {
+    assert.equal(
+      headingSlug('Protocol 2026-07-28: `subscriptions/listen` across instances'),
+      'protocol-2026-07-28-subscriptionslisten-across-instances',
+    );
     assert.equal(headingSlug('Several instances: Redis'), 'several-instances-redis');
     assert.deepEqual([...headingAnchors('# A\n## B\n```sh\n# not a heading\n```\n## B\n')], ['a', 'b', 'b-1']);
   });

@@ -107,8 +107,14 @@ describe('the tarball', () => {
     for (const required of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts']) {
       assert.ok(entries.includes(required), `${required} is missing from the tarball`);
     }
-    assert.ok(entries.some((entry) => /^readme(\.md)?$/i.test(entry)), 'README is missing from the tarball');
-    assert.ok(entries.some((entry) => /^licen[cs]e(\.md|\.txt)?$/i.test(entry)), 'LICENSE is missing from the tarball');
+    assert.ok(
+      entries.some((entry) => /^readme(\.md)?$/i.test(entry)),
+      'README is missing from the tarball',
+    );
+    assert.ok(
+      entries.some((entry) => /^licen[cs]e(\.md|\.txt)?$/i.test(entry)),
+      'LICENSE is missing from the tarball',
+    );
   });
 
   test('has a compiled .js and .d.ts for every source file of lib/', async () => {
@@ -124,7 +130,10 @@ describe('the tarball', () => {
     assert.equal(manifest.name, PACKAGE_NAME);
     assert.notEqual(manifest.type, 'module', 'dist/ is CommonJS: the package must not be "type": "module"');
     for (const subpath of ['.', './testing', './package.json']) {
-      assert.ok(typeof manifest.exports === 'object' && manifest.exports !== null && subpath in manifest.exports, `"exports" has no ${subpath}`);
+      assert.ok(
+        typeof manifest.exports === 'object' && manifest.exports !== null && subpath in manifest.exports,
+        `"exports" has no ${subpath}`,
+      );
     }
     const targets = [manifest.main, manifest.types, ...exportTargets(manifest.exports)];
     for (const target of targets) {
@@ -139,7 +148,11 @@ describe('the tarball', () => {
     const subpaths = Object.keys(manifest.exports).filter((subpath) => subpath !== '.' && subpath !== './package.json');
     assert.ok(subpaths.length >= 3, `"exports" has subpaths: ${subpaths.join(', ')}`);
     const mapping = manifest.typesVersions?.['*'] ?? {};
-    assert.deepEqual(Object.keys(mapping).sort(), subpaths.map((subpath) => subpath.slice(2)).sort(), 'typesVersions maps exactly the subpaths');
+    assert.deepEqual(
+      Object.keys(mapping).sort(),
+      subpaths.map((subpath) => subpath.slice(2)).sort(),
+      'typesVersions maps exactly the subpaths',
+    );
     for (const subpath of subpaths) {
       const conditions = (manifest.exports as Record<string, ExportsValue>)[subpath] as Record<string, ExportsValue>;
       const mapped = mapping[subpath.slice(2)];

@@ -72,7 +72,9 @@ function start(command: string, args: readonly string[], options: { cwd: string;
         const match = stdout.match(pattern);
         if (match) return resolve(match);
         waiters.push({ pattern, resolve });
-        finished.then((result) => reject(new Error(`exited (${result.code ?? result.signal}) before printing ${pattern}:\n${result.stdout}\n${result.stderr}`)));
+        finished.then((result) =>
+          reject(new Error(`exited (${result.code ?? result.signal}) before printing ${pattern}:\n${result.stdout}\n${result.stderr}`)),
+        );
       }),
   };
 }

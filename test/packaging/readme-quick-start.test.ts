@@ -21,7 +21,16 @@ import { FailoverFront } from '../support/failover-front';
 import { type CodeBlock, fileNameComment, installedPackages, isTypeScript, markdownSection } from '../support/markdown-code-blocks';
 import { NodeAppProcess } from '../support/node-app-process';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-server';
-import { PACKAGE_NAME, applicationEnv, createApp, findRepositoryRoot, packPackage, parseTscOutput, readJson, runToExit } from './packed-package';
+import {
+  PACKAGE_NAME,
+  applicationEnv,
+  createApp,
+  findRepositoryRoot,
+  packPackage,
+  parseTscOutput,
+  readJson,
+  runToExit,
+} from './packed-package';
 
 const INSTALL = '## Install';
 const QUICK_START = '## Quick start';
@@ -94,14 +103,20 @@ function extractVariants(markdown: string): { memory: QuickStartVariant; redis: 
   for (const name of QUICK_START_FILES) {
     const blocks = found.get(name) ?? [];
     if (blocks.length === 0) problems.push(`no \`\`\`ts block starts with "// ${name}"`);
-    if (blocks.length > 1) problems.push(`${blocks.length} \`\`\`ts blocks start with "// ${name}" (README.md lines ${blocks.map((block) => block.line).join(', ')})`);
+    if (blocks.length > 1)
+      problems.push(
+        `${blocks.length} \`\`\`ts blocks start with "// ${name}" (README.md lines ${blocks.map((block) => block.line).join(', ')})`,
+      );
   }
   const redisModules = redisSection.blocks.filter((block) => isTypeScript(block) && fileNameComment(block) === 'app.module.ts');
   if (redisModules.length !== 1) {
-    problems.push(`"${REDIS_SECTION}" (line ${redisSection.line}) has ${redisModules.length} \`\`\`ts blocks starting with "// app.module.ts"; expected exactly one`);
+    problems.push(
+      `"${REDIS_SECTION}" (line ${redisSection.line}) has ${redisModules.length} \`\`\`ts blocks starting with "// app.module.ts"; expected exactly one`,
+    );
   }
   const quickStartPackages = installedPackages(install).map(packageName);
-  if (!quickStartPackages.includes(PACKAGE_NAME)) problems.push(`"${INSTALL}" (line ${install.line}) has no "npm install ${PACKAGE_NAME} ..." line`);
+  if (!quickStartPackages.includes(PACKAGE_NAME))
+    problems.push(`"${INSTALL}" (line ${install.line}) has no "npm install ${PACKAGE_NAME} ..." line`);
   const redisPackages = installedPackages(redisSection).map(packageName);
   if (redisPackages.length === 0) problems.push(`"${REDIS_SECTION}" names no package to install ("npm install @keyv/redis")`);
   if (problems.length > 0) {
@@ -166,7 +181,10 @@ async function buildProject(root: string, tarball: string, directory: string, va
 }
 
 async function startJob(app: NodeAppProcess, jobId: string): Promise<void> {
-  const response = await fetch(`${app.url}/jobs/${encodeURIComponent(jobId)}/start`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${app.url}/jobs/${encodeURIComponent(jobId)}/start`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(10_000),
+  });
   assert.equal(response.status, 202, `POST /jobs/${jobId}/start on ${app.name}: ${response.status} ${await response.text()}`);
 }
 
@@ -194,13 +212,24 @@ function assertEveryEventOnce(follower: EventSourceFollower, unconfirmedRepeats 
   assert.deepEqual(distinct, EXPECTED_PERCENTS, `the client must get progress 0..100, each once, in order (${follower.describe()})`);
   const ids = follower.events.map((event) => event.id);
   assert.equal(new Set(ids).size, ids.length, `every event has an id of its own: ${ids.join(' ')}`);
-  assert.ok(ids.every((id) => id.length > 0), `every event has an id: ${ids.join(' ')}`);
+  assert.ok(
+    ids.every((id) => id.length > 0),
+    `every event has an id: ${ids.join(' ')}`,
+  );
 }
 
 /** Closed by the 204 of a completed stream, after its last event, and by nothing before it. */
 function assertClosedByCompletion(follower: EventSourceFollower, closed: FollowerClosed): void {
-  assert.equal(closed.status, 204, `the EventSource must stop on the 204 of a completed stream, not on ${closed.status} (${closed.message}); ${follower.describe()}`);
-  assert.equal(closed.events, follower.events.length, `the EventSource stopped after ${closed.events} of its ${follower.events.length} events`);
+  assert.equal(
+    closed.status,
+    204,
+    `the EventSource must stop on the 204 of a completed stream, not on ${closed.status} (${closed.message}); ${follower.describe()}`,
+  );
+  assert.equal(
+    closed.events,
+    follower.events.length,
+    `the EventSource stopped after ${closed.events} of its ${follower.events.length} events`,
+  );
   assert.equal(percents(follower).at(-1), EXPECTED_PERCENTS.at(-1), 'the EventSource stopped after the last progress');
   const last = follower.requests.at(-1)!;
   assert.equal(last.lastEventId, follower.events.at(-1)!.id, 'the request answered 204 resumed after the last event');
@@ -265,7 +294,9 @@ async function diagnosed(name: string, body: (state: ScenarioState) => Promise<v
     console.log(`[README quick start] ${name} FAILED. The client: ${state.follower?.describe() ?? 'not started'}`);
     for (const app of state.apps) {
       const lines = app.output().trimEnd().split('\n');
-      console.log(`--- ${app.name}: the last ${Math.min(lines.length, 60)} of ${lines.length} lines of its output ---\n${lines.slice(-60).join('\n')}`);
+      console.log(
+        `--- ${app.name}: the last ${Math.min(lines.length, 60)} of ${lines.length} lines of its output ---\n${lines.slice(-60).join('\n')}`,
+      );
     }
     throw error;
   } finally {
@@ -332,7 +363,6 @@ type RedisTrouble =
   /** `CLIENT PAUSE 8000 WRITE` while an append is on its way: longer than `operationTimeout` (5 s). */
   | { kind: 'stall' };
 
-
 /** How long the stall scenario holds Redis' writes: past `operationTimeout` (5 s) and the job's retry. */
 const STALL_MS = 8_000;
 
@@ -340,7 +370,7 @@ const STALL_MS = 8_000;
 function waitForHeldAppend(redis: RedisServerProcess): Promise<void> {
   return waitFor(
     async () => /\bflags=[A-Za-z]*b[A-Za-z]*\b[^\n]*\bcmd=(evalsha|eval|fcall)\b/i.test(await redis.command(['CLIENT', 'LIST'])),
-    'one of the job\'s appends to be held by CLIENT PAUSE',
+    "one of the job's appends to be held by CLIENT PAUSE",
     EVENTS_TIMEOUT_MS,
   );
 }
@@ -383,7 +413,10 @@ async function followThroughRedisTrouble(state: ScenarioState, trouble: RedisTro
     const eventsDuringOutage = follower.events.length - eventsBeforeOutage;
     const requestsDuringOutage = follower.requests.length - requestsBeforeOutage;
     await redis.restart();
-    assert.ok(eventsBeforeOutage + eventsDuringOutage < EXPECTED_PERCENTS.length, 'the job could not finish while Redis was down: its appends waited for it');
+    assert.ok(
+      eventsBeforeOutage + eventsDuringOutage < EXPECTED_PERCENTS.length,
+      'the job could not finish while Redis was down: its appends waited for it',
+    );
     Object.assign(figures, {
       redisCliShutdownExit: down.exitCode,
       outage: `${(outageStartMs / 1000).toFixed(1)}s to ${((Date.now() - follower.createdAt) / 1000).toFixed(1)}s`,
@@ -400,7 +433,9 @@ async function followThroughRedisTrouble(state: ScenarioState, trouble: RedisTro
   assertClosedByCompletion(follower, closed);
   assertStayedUp(app);
   const name =
-    trouble.kind === 'stall' ? `Redis stalled ${STALL_MS / 1000} s, an append in flight` : `Redis outage of ${OUTAGE_MS / 1000} s${trouble.appendInFlight ? ', an append in flight' : ''}`;
+    trouble.kind === 'stall'
+      ? `Redis stalled ${STALL_MS / 1000} s, an append in flight`
+      : `Redis outage of ${OUTAGE_MS / 1000} s${trouble.appendInFlight ? ', an append in flight' : ''}`;
   report(name, follower, { ...figures, jobToClosedMs: Date.now() - started, appWarnings: warningsOf(app) });
 }
 
@@ -439,7 +474,10 @@ describe('reading the Quick start out of README.md', () => {
     assert.throws(() => extractVariants(readme([...quickStartFiles, block('extra.service.ts')])), /is not one of/);
     assert.throws(() => extractVariants(readme(quickStartFiles, [])), /has 0 ```ts blocks starting with "\/\/ app\.module\.ts"/);
     const withoutInstall = readme(quickStartFiles).replace(`npm install ${PACKAGE_NAME}`, 'npm ci #');
-    assert.throws(() => extractVariants(withoutInstall), /"## Install" \(line \d+\) has no "npm install nestjs-sse-event-store \.\.\." line/);
+    assert.throws(
+      () => extractVariants(withoutInstall),
+      /"## Install" \(line \d+\) has no "npm install nestjs-sse-event-store \.\.\." line/,
+    );
   });
 });
 
@@ -459,7 +497,11 @@ describe('the README Quick start, compiled and run', () => {
       // CLOSED is final: no request goes out any more.
       const requestsAtClose = follower.requests.length;
       await sleep(QUIET_AFTER_CLOSE_MS);
-      assert.equal(follower.requests.length, requestsAtClose, `the client made ${follower.requests.length - requestsAtClose} requests after it stopped`);
+      assert.equal(
+        follower.requests.length,
+        requestsAtClose,
+        `the client made ${follower.requests.length - requestsAtClose} requests after it stopped`,
+      );
       assertStayedUp(app);
       report('in memory, to completion', follower, { requestsInThe10sAfterClose: follower.requests.length - requestsAtClose });
     }),
@@ -472,10 +514,10 @@ describe('the README Quick start, compiled and run', () => {
   // The same outage, with the moment it starts chosen: while one of the job's appends is on its
   // way (held by CLIENT PAUSE, then dropped by the shutdown). The plain outage above meets this
   // moment now and then by chance.
-  test(
-    'on Redis: a 10 s Redis outage that starts while an append is in flight loses and repeats nothing',
-    { timeout: 120_000 },
-    () => diagnosed('Redis outage of 10 s, an append in flight', (state) => followThroughRedisTrouble(state, { kind: 'outage', appendInFlight: true })),
+  test('on Redis: a 10 s Redis outage that starts while an append is in flight loses and repeats nothing', { timeout: 120_000 }, () =>
+    diagnosed('Redis outage of 10 s, an append in flight', (state) =>
+      followThroughRedisTrouble(state, { kind: 'outage', appendInFlight: true }),
+    ),
   );
 
   test(

@@ -3,11 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
-import {
-  type SseEventStore,
-  SseInvalidInputError,
-  type SseStreamAddress,
-} from '../../lib';
+import { type SseEventStore, SseInvalidInputError, type SseStreamAddress } from '../../lib';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../lib/event-id/event-id.codec';
 import type { EventIdFormat } from '../../lib/event-id/event-id-format.interface';
@@ -37,7 +33,33 @@ async function outcomeOf<T>(call: () => Promise<T>, what: string): Promise<{ val
 // Arbitraries
 
 /** Characters that separate, delimit or encode something somewhere: in ids, keys, hash tags, base64. */
-const TRICKY_UNITS = ['.', ':', '{', '}', '-', '_', '+', '/', '=', '0', '1', '9', 'A', 'Q', 'Y', 'c', 'w', ' ', '\n', '\0', 'é', '日', '🎉', '\ud800', '\udfff'];
+const TRICKY_UNITS = [
+  '.',
+  ':',
+  '{',
+  '}',
+  '-',
+  '_',
+  '+',
+  '/',
+  '=',
+  '0',
+  '1',
+  '9',
+  'A',
+  'Q',
+  'Y',
+  'c',
+  'w',
+  ' ',
+  '\n',
+  '\0',
+  'é',
+  '日',
+  '🎉',
+  '\ud800',
+  '\udfff',
+];
 
 const trickyString = (maxLength: number) => fc.string({ unit: fc.constantFrom(...TRICKY_UNITS), maxLength });
 
@@ -63,18 +85,40 @@ type Mutation =
   | { kind: 'wrap'; before: string; after: string };
 
 const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('replace' as const, 'insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...TRICKY_UNITS), fc.string({ unit: 'binary', maxLength: 3 })) }),
+  fc.record({
+    kind: fc.constantFrom('replace' as const, 'insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...TRICKY_UNITS), fc.string({ unit: 'binary', maxLength: 3 })),
+  }),
   fc.record({ kind: fc.constantFrom('delete' as const, 'truncate' as const), at: fc.nat() }),
   fc.record({
     kind: fc.constant('sequence' as const),
     text: fc.oneof(
-      fc.constantFrom('-1', '+1', '01', '00', '1e3', '0x10', '1.5', '１', ' 1', '1\n', '', String(Number.MAX_SAFE_INTEGER + 1), '9'.repeat(400)),
+      fc.constantFrom(
+        '-1',
+        '+1',
+        '01',
+        '00',
+        '1e3',
+        '0x10',
+        '1.5',
+        '１',
+        ' 1',
+        '1\n',
+        '',
+        String(Number.MAX_SAFE_INTEGER + 1),
+        '9'.repeat(400),
+      ),
       fc.bigInt({ min: 0n, max: 10n ** 40n }).map(String),
       fc.nat().map((n) => `0${n}`),
     ),
   }),
   fc.record({ kind: fc.constantFrom('duplicate-part' as const, 'swap-parts' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('wrap' as const), before: fc.constantFrom('', '{', ' ', '.', '"'), after: fc.constantFrom('', '}', ' ', '.', '\r\n', '"') }),
+  fc.record({
+    kind: fc.constant('wrap' as const),
+    before: fc.constantFrom('', '{', ' ', '.', '"'),
+    after: fc.constantFrom('', '}', ' ', '.', '\r\n', '"'),
+  }),
 );
 
 function mutate(id: string, mutation: Mutation): string {
@@ -111,7 +155,12 @@ function mutate(id: string, mutation: Mutation): string {
 function lastEventIdArbitrary(issued: readonly string[]): fc.Arbitrary<unknown> {
   const valid = fc.constantFrom(...issued);
   return fc.oneof(
-    { weight: 4, arbitrary: fc.tuple(valid, fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 })).map(([id, mutations]) => mutations.reduce(mutate, id)) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(valid, fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 }))
+        .map(([id, mutations]) => mutations.reduce(mutate, id)),
+    },
     { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
     { weight: 2, arbitrary: trickyString(80) },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
@@ -221,40 +270,58 @@ for (const backend of STORE_BACKENDS) {
       const anyId = fc.oneof({ weight: 6, arbitrary: idTextArbitrary }, { weight: 1, arbitrary: longIdArbitrary });
       const acceptable = (id: string) => id.length <= MAX_ID_LENGTH && id.isWellFormed();
       await fc.assert(
-        fc.asyncProperty(fc.record({ sessionId: anyId, streamId: anyId }), fc.record({ sessionId: anyId, streamId: anyId }), async (first, second) => {
-          // Each property run gets sessions of its own, so that runs cannot see one another's streams.
-          const run = randomBytes(6).toString('base64url');
-          const addresses = [first, second].map(({ sessionId, streamId }) => ({ sessionId: acceptable(sessionId) ? `${run}${sessionId}`.slice(0, MAX_ID_LENGTH) : sessionId, streamId }));
-          const written = new Map<string, string>();
-          for (const address of addresses) {
-            const valid = acceptable(address.sessionId) && acceptable(address.streamId);
-            const key = JSON.stringify(address);
-            if (written.has(key)) continue;
-            const outcome = await outcomeOf(async () => {
-              const writer = await store.createStream(address);
-              const { id } = await writer.write({ data: key });
-              await writer.complete();
-              return id;
-            }, `createStream(${key.slice(0, 100)})`);
-            if (!valid) {
-              assert.ok('error' in outcome && outcome.error instanceof SseInvalidInputError, `refused with SseInvalidInputError: ${key.slice(0, 100)}`);
-              continue;
+        fc.asyncProperty(
+          fc.record({ sessionId: anyId, streamId: anyId }),
+          fc.record({ sessionId: anyId, streamId: anyId }),
+          async (first, second) => {
+            // Each property run gets sessions of its own, so that runs cannot see one another's streams.
+            const run = randomBytes(6).toString('base64url');
+            const addresses = [first, second].map(({ sessionId, streamId }) => ({
+              sessionId: acceptable(sessionId) ? `${run}${sessionId}`.slice(0, MAX_ID_LENGTH) : sessionId,
+              streamId,
+            }));
+            const written = new Map<string, string>();
+            for (const address of addresses) {
+              const valid = acceptable(address.sessionId) && acceptable(address.streamId);
+              const key = JSON.stringify(address);
+              if (written.has(key)) continue;
+              const outcome = await outcomeOf(
+                async () => {
+                  const writer = await store.createStream(address);
+                  const { id } = await writer.write({ data: key });
+                  await writer.complete();
+                  return id;
+                },
+                `createStream(${key.slice(0, 100)})`,
+              );
+              if (!valid) {
+                assert.ok(
+                  'error' in outcome && outcome.error instanceof SseInvalidInputError,
+                  `refused with SseInvalidInputError: ${key.slice(0, 100)}`,
+                );
+                continue;
+              }
+              assert.ok('value' in outcome, `accepted: ${key.slice(0, 100)}: ${'error' in outcome ? String(outcome.error) : ''}`);
+              written.set(key, outcome.value);
             }
-            assert.ok('value' in outcome, `accepted: ${key.slice(0, 100)}: ${'error' in outcome ? String(outcome.error) : ''}`);
-            written.set(key, outcome.value);
-          }
-          // Every stream reads back exactly its own event, under its own id: no two addresses share a key.
-          for (const [key, id] of written) {
-            const address = JSON.parse(key) as SseStreamAddress;
-            const events = await bounded(collect((await store.getStreamReaderFromStart(address))!.events()), 'read back');
-            assert.deepEqual(events.map((event) => [event.id, event.data]), [[id, key]], `stream ${key.slice(0, 100)}`);
-          }
-          for (const address of addresses) {
-            const outcome = await outcomeOf(() => store.deleteStreamsForSession(address.sessionId), 'deleteStreamsForSession');
-            if (acceptable(address.sessionId)) assert.ok('value' in outcome, `deleted: ${'error' in outcome ? String(outcome.error) : ''}`);
-            else assert.ok('error' in outcome && outcome.error instanceof SseInvalidInputError, 'refused with SseInvalidInputError');
-          }
-        }),
+            // Every stream reads back exactly its own event, under its own id: no two addresses share a key.
+            for (const [key, id] of written) {
+              const address = JSON.parse(key) as SseStreamAddress;
+              const events = await bounded(collect((await store.getStreamReaderFromStart(address))!.events()), 'read back');
+              assert.deepEqual(
+                events.map((event) => [event.id, event.data]),
+                [[id, key]],
+                `stream ${key.slice(0, 100)}`,
+              );
+            }
+            for (const address of addresses) {
+              const outcome = await outcomeOf(() => store.deleteStreamsForSession(address.sessionId), 'deleteStreamsForSession');
+              if (acceptable(address.sessionId))
+                assert.ok('value' in outcome, `deleted: ${'error' in outcome ? String(outcome.error) : ''}`);
+              else assert.ok('error' in outcome && outcome.error instanceof SseInvalidInputError, 'refused with SseInvalidInputError');
+            }
+          },
+        ),
         { numRuns: runsFor(backend, 300) },
       );
     });
@@ -277,7 +344,9 @@ const addressPairArbitrary = fc.oneof(
           const at = cut % (joined.length + 1);
           return { sessionId: joined.slice(0, at), streamId: joined.slice(at) };
         }),
-        fc.constantFrom(':', '.', '{', '}', '}:', ':{').map((glue) => ({ sessionId: address.sessionId + glue, streamId: address.streamId })),
+        fc
+          .constantFrom(':', '.', '{', '}', '}:', ':{')
+          .map((glue) => ({ sessionId: address.sessionId + glue, streamId: address.streamId })),
         fc.constantFrom(':', '.', '{', '}').map((glue) => ({ sessionId: address.sessionId, streamId: glue + address.streamId })),
       )
       .map((other) => [address, other] as const),
@@ -300,10 +369,15 @@ describe('cache keys and ids of different streams never collide', () => {
     `${keys.eventPrefix(address)}12`,
     channels.streamChannel(address),
   ];
-  const storable = (address: { sessionId: string; streamId: string }) => address.sessionId.isWellFormed() && address.streamId.isWellFormed();
-  const sessionKeys = (sessionId: string) => [keys.sessionIndex(sessionId), keys.sessionTombstone(sessionId), channels.sessionChannel(sessionId)];
+  const storable = (address: { sessionId: string; streamId: string }) =>
+    address.sessionId.isWellFormed() && address.streamId.isWellFormed();
+  const sessionKeys = (sessionId: string) => [
+    keys.sessionIndex(sessionId),
+    keys.sessionTombstone(sessionId),
+    channels.sessionChannel(sessionId),
+  ];
 
-  it('two different (session, stream) pairs share no key, and no key of one starts with the other\'s event or session prefix (property)', () => {
+  it("two different (session, stream) pairs share no key, and no key of one starts with the other's event or session prefix (property)", () => {
     fc.assert(
       fc.property(addressPairArbitrary, ([first, second]) => {
         // Only ids the store accepts: it refuses ill-formed Unicode (lone surrogates, which UTF-8
@@ -315,9 +389,11 @@ describe('cache keys and ids of different streams never collide', () => {
         const ofSecond = [...streamKeys(second), ...(sameSession ? [] : sessionKeys(second.sessionId))];
         for (const key of ofSecond) assert.ok(!ofFirst.includes(key), `shared key ${key}`);
         assert.equal(new Set(ofFirst).size, ofFirst.length, 'the keys of one stream differ from each other');
-        for (const key of streamKeys(second)) assert.ok(!key.startsWith(keys.eventPrefix(first)), `${key} looks like an event of ${JSON.stringify(first)}`);
+        for (const key of streamKeys(second))
+          assert.ok(!key.startsWith(keys.eventPrefix(first)), `${key} looks like an event of ${JSON.stringify(first)}`);
         if (!sameSession) {
-          for (const key of ofSecond) assert.ok(!key.startsWith(keys.sessionRoot(first.sessionId)), `${key} is under the other session's root`);
+          for (const key of ofSecond)
+            assert.ok(!key.startsWith(keys.sessionRoot(first.sessionId)), `${key} is under the other session's root`);
         }
       }),
       { numRuns: 5_000 },
@@ -351,7 +427,8 @@ describe('cache keys and ids of different streams never collide', () => {
           const b = format.codec.format(second, secondSequence);
           assert.deepEqual(format.codec.parse(a), { ...first, sequence: firstSequence });
           assert.deepEqual(format.codec.parse(b), { ...second, sequence: secondSequence });
-          const samePosition = first.sessionId === second.sessionId && first.streamId === second.streamId && firstSequence === secondSequence;
+          const samePosition =
+            first.sessionId === second.sessionId && first.streamId === second.streamId && firstSequence === secondSequence;
           assert.equal(a === b, samePosition, `${a} vs ${b}`);
         }),
         { numRuns: 2_000 },

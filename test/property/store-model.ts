@@ -152,14 +152,21 @@ export function checkLiveReaders(model: StoreModel, real: StoreUnderTest): void 
     const recording = real.liveReaders[index];
     const stream = model.streams.get(reader.key)!;
     const what = `live reader #${index} of ${label(stream.address)}`;
-    assert.deepEqual(recording.values.map(asExpected), stream.events.slice(0, recording.values.length), `${what}: delivered a prefix of the stream`);
+    assert.deepEqual(
+      recording.values.map(asExpected),
+      stream.events.slice(0, recording.values.length),
+      `${what}: delivered a prefix of the stream`,
+    );
     const outcome = recording.outcome;
     if (outcome && 'error' in outcome) {
       assert.ok(outcome.error instanceof SseSessionDeletedError, `${what} failed with ${String(outcome.error)}`);
       assert.ok(model.deletedSessions.has(stream.address.sessionId), `${what} failed while its session exists`);
     } else if (outcome) {
       assert.ok(reader.mayEndAfter !== undefined, `${what} completed, though its stream was never completed nor polling`);
-      assert.ok(recording.values.length >= reader.mayEndAfter, `${what} completed after ${recording.values.length} events; ${reader.mayEndAfter} were stored when it could end`);
+      assert.ok(
+        recording.values.length >= reader.mayEndAfter,
+        `${what} completed after ${recording.values.length} events; ${reader.mayEndAfter} were stored when it could end`,
+      );
     }
   });
 }
@@ -172,7 +179,12 @@ export async function settleLiveReaders(model: StoreModel, real: StoreUnderTest)
     const mustEnd = model.deletedSessions.has(stream.address.sessionId) || stream.completed || stream.mode === Polling;
     const what = `live reader #${index} of ${label(stream.address)}`;
     if (mustEnd) await waitFor(() => recording.outcome !== undefined, `${what} to end`, HANG_LIMIT_MS);
-    else await waitFor(() => recording.outcome !== undefined || recording.values.length >= stream.events.length, `${what} to catch up`, HANG_LIMIT_MS);
+    else
+      await waitFor(
+        () => recording.outcome !== undefined || recording.values.length >= stream.events.length,
+        `${what} to catch up`,
+        HANG_LIMIT_MS,
+      );
     if (!recording.outcome) assert.equal(recording.values.length, stream.events.length, `${what} delivered every event`);
   }
   checkLiveReaders(model, real);
@@ -198,13 +210,13 @@ class CreateStream implements Command {
     const { sessionId } = this.address;
     const held = [...model.streams.values()].filter((stream) => stream.address.sessionId === sessionId).length;
     if (model.deletedSessions.has(sessionId)) {
-        assertRejectedWith(outcome, SseSessionDeletedError, what);
-        return;
-      }
+      assertRejectedWith(outcome, SseSessionDeletedError, what);
+      return;
+    }
     if (existing?.writer === 'open') {
-        assertRejectedWith(outcome, SseStreamWriterConflictError, what);
-        return;
-      }
+      assertRejectedWith(outcome, SseStreamWriterConflictError, what);
+      return;
+    }
     if (!existing && held >= model.maxStreamsPerSession) {
       assertRejectedWith(outcome, SseLimitExceededError, what);
       assert.equal((outcome as PromiseRejectedResult).reason.max, model.maxStreamsPerSession);
@@ -352,9 +364,9 @@ class Complete implements Command {
     const what = `complete(${label(stream.address)}), writer ${stream.writer}`;
     const [outcome] = await Promise.allSettled([bounded(real.writers.get(keyOf(stream.address))!.complete(), what)]);
     if (stream.writer === 'terminated') {
-        assertRejectedWith(outcome, SseSessionDeletedError, what);
-        return;
-      }
+      assertRejectedWith(outcome, SseSessionDeletedError, what);
+      return;
+    }
     assert.equal(outcome.status, 'fulfilled', `${what}: ${String((outcome as PromiseRejectedResult).reason)}`);
     if (stream.writer === 'open') {
       Object.assign(stream, { completed: true, writer: 'closed' });
@@ -407,7 +419,10 @@ class ResumeRead implements Command {
       case 'zero':
         return { id: model.ids.format(choice.address, 0), sessionId: choice.address.sessionId };
       case 'next':
-        return { id: model.ids.format(choice.address, (model.stream(choice.address)?.events.length ?? 0) + 1), sessionId: choice.address.sessionId };
+        return {
+          id: model.ids.format(choice.address, (model.stream(choice.address)?.events.length ?? 0) + 1),
+          sessionId: choice.address.sessionId,
+        };
       case 'largest':
         return { id: model.ids.format(choice.address, Number.MAX_SAFE_INTEGER), sessionId: choice.address.sessionId };
       case 'garbage':
@@ -417,7 +432,8 @@ class ResumeRead implements Command {
 
   async run(model: StoreModel, real: StoreUnderTest): Promise<void> {
     const { id, sessionId } = this.idOf(model);
-    const filter = this.sessionFilter === 'none' ? undefined : this.sessionFilter === 'own' ? (sessionId ?? '') : `${sessionId ?? ''}-other`;
+    const filter =
+      this.sessionFilter === 'none' ? undefined : this.sessionFilter === 'own' ? (sessionId ?? '') : `${sessionId ?? ''}-other`;
     const what = `getStreamReader(${JSON.stringify(id.slice(0, 80))}${filter === undefined ? '' : `, { sessionId: ${JSON.stringify(filter)} }`})`;
     const reader = await bounded(real.store.getStreamReader(id, filter === undefined ? undefined : { sessionId: filter }), what);
     const expected = model.resumable(id, filter);
@@ -428,7 +444,12 @@ class ResumeRead implements Command {
 
   toString(): string {
     const { choice } = this;
-    const detail = 'address' in choice ? label(choice.address) : choice.kind === 'garbage' ? JSON.stringify(choice.text.slice(0, 60)) : `#${choice.pick}`;
+    const detail =
+      'address' in choice
+        ? label(choice.address)
+        : choice.kind === 'garbage'
+          ? JSON.stringify(choice.text.slice(0, 60))
+          : `#${choice.pick}`;
     return `getStreamReader(${choice.kind} ${detail}, filter ${this.sessionFilter})`;
   }
 }
@@ -544,9 +565,17 @@ const garbageIdArbitrary = fc.oneof(
 
 const idChoiceArbitrary: fc.Arbitrary<IdChoice> = fc.oneof(
   { weight: 6, arbitrary: fc.nat().map((pick) => ({ kind: 'issued' as const, pick })) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('zero' as const, 'next' as const, 'largest' as const), addressArbitrary).map(([kind, address]) => ({ kind, address })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('zero' as const, 'next' as const, 'largest' as const), addressArbitrary)
+      .map(([kind, address]) => ({ kind, address })),
+  },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'foreign' as const, pick })) },
-  { weight: 2, arbitrary: fc.tuple(fc.nat(), fc.nat({ max: 12 })).map(([pick, sequence]) => ({ kind: 'tampered' as const, pick, sequence })) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.nat(), fc.nat({ max: 12 })).map(([pick, sequence]) => ({ kind: 'tampered' as const, pick, sequence })),
+  },
   { weight: 1, arbitrary: garbageIdArbitrary.map((text) => ({ kind: 'garbage' as const, text })) },
 );
 
@@ -558,17 +587,24 @@ export function storeCommands(maxCommands: number): fc.Arbitrary<Iterable<Comman
     { weight: 5, arbitrary: fc.tuple(addressArbitrary, modeArbitrary).map(([address, mode]) => new CreateStream(address, mode)) },
     {
       weight: 6,
-      arbitrary: fc.tuple(fc.nat(), fc.array(burstOperationArbitrary, { minLength: 1, maxLength: 8 })).map(([pick, operations]) => new Burst(pick, operations)),
+      arbitrary: fc
+        .tuple(fc.nat(), fc.array(burstOperationArbitrary, { minLength: 1, maxLength: 8 }))
+        .map(([pick, operations]) => new Burst(pick, operations)),
     },
     { weight: 2, arbitrary: dataArbitrary.map((data) => new WriteAcross(data)) },
     { weight: 3, arbitrary: fc.nat().map((pick) => new Complete(pick)) },
     {
       weight: 6,
-      arbitrary: fc.tuple(idChoiceArbitrary, fc.constantFrom('none' as const, 'own' as const, 'other' as const)).map(([choice, filter]) => new ResumeRead(choice, filter)),
+      arbitrary: fc
+        .tuple(idChoiceArbitrary, fc.constantFrom('none' as const, 'own' as const, 'other' as const))
+        .map(([choice, filter]) => new ResumeRead(choice, filter)),
     },
     { weight: 4, arbitrary: fc.tuple(addressArbitrary, fc.boolean()).map(([address, live]) => new ReadFromStart(address, live)) },
     { weight: 1, arbitrary: fc.constantFrom(...SESSION_IDS).map((sessionId) => new DeleteSession(sessionId)) },
   ];
-  const checked = commands.map(({ weight, arbitrary }) => ({ weight, arbitrary: arbitrary.map((command): Command => new Checked(command)) }));
+  const checked = commands.map(({ weight, arbitrary }) => ({
+    weight,
+    arbitrary: arbitrary.map((command): Command => new Checked(command)),
+  }));
   return fc.commands([fc.oneof(...checked)], { maxCommands, size: 'max' });
 }

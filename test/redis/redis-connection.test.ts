@@ -45,7 +45,9 @@ for (const kind of REDIS_CLIENT_KINDS) {
       assert.equal(await sendWithin(connection, ['GET', 'seam'], 5_000), 'value');
     });
 
-    it('a command still queued while the server is away is dropped when its signal aborts, and never runs later', { timeout: 60_000 }, async (t) => {
+    it('a command still queued while the server is away is dropped when its signal aborts, and never runs later', {
+      timeout: 60_000,
+    }, async (t) => {
       const { server, connection } = await ownServerCache(t, kind);
       assert.ok(connection);
       assert.equal(await sendWithin(connection, ['PING'], 5_000), 'PONG');

@@ -73,15 +73,12 @@ describe('sample page in a browser', () => {
     await page.fill('#type', type);
     await page.fill('#data', data);
     await page.click('#publish');
-    const handle = await page.waitForFunction(
-      (previous) => {
-        const result = document.querySelector('#publish-result')!;
-        if (result.classList.contains('bad')) return { failed: result.textContent };
-        const id = result.dataset.id;
-        return id && id !== previous ? { id } : null;
-      },
-      before,
-    );
+    const handle = await page.waitForFunction((previous) => {
+      const result = document.querySelector('#publish-result')!;
+      if (result.classList.contains('bad')) return { failed: result.textContent };
+      const id = result.dataset.id;
+      return id && id !== previous ? { id } : null;
+    }, before);
     const outcome = (await handle.jsonValue()) as { id?: string; failed?: string };
     assert.ok(outcome.id, `publishing through the page failed: ${outcome.failed}`);
     return outcome.id;
@@ -104,7 +101,9 @@ describe('sample page in a browser', () => {
     return page.$$eval('#log li span', (items) => items.map((item) => item.textContent ?? ''));
   }
 
-  test('watches a stream live, and after a server restart reconnects with Last-Event-ID and shows every event once', { timeout: 120_000 }, async () => {
+  test('watches a stream live, and after a server restart reconnects with Last-Event-ID and shows every event once', {
+    timeout: 120_000,
+  }, async () => {
     const expected: ExpectedRow[] = [];
     const viaPage = async (data: unknown, type?: string): Promise<void> => {
       const id = await publishThroughPage(JSON.stringify(data), type);
@@ -154,7 +153,10 @@ describe('sample page in a browser', () => {
       `the log shows the reconnection: ${JSON.stringify(await logLines())}`,
     );
     const sentIds = await Promise.all(streamRequests.map((request) => request.headerValue('last-event-id')));
-    assert.ok(sentIds.includes(lastBeforeRestart), `EventSource reconnected with Last-Event-ID ${lastBeforeRestart}: ${JSON.stringify(sentIds)}`);
+    assert.ok(
+      sentIds.includes(lastBeforeRestart),
+      `EventSource reconnected with Last-Event-ID ${lastBeforeRestart}: ${JSON.stringify(sentIds)}`,
+    );
 
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -67,7 +67,11 @@ describe('sample app over HTTP, in-memory store', () => {
       assert.deepEqual((await reader.waitForMessages(published.length + 1)).at(-1), asMessage(live));
 
       await complete(app.url, sessionId, streamId);
-      assert.deepEqual(await reader.untilCompleted(), [...published, live].map(asMessage), 'completion ends the stream after the last event');
+      assert.deepEqual(
+        await reader.untilCompleted(),
+        [...published, live].map(asMessage),
+        'completion ends the stream after the last event',
+      );
     } finally {
       reader.close();
     }
@@ -162,7 +166,10 @@ describe('sample app over HTTP, in-memory store', () => {
       ['an id of another session in the query', () => SseConnection.open(`${url}?lastEventId=${encodeURIComponent(foreign.id)}`)],
       ['an id of another stream of the session', () => SseConnection.open(url, { lastEventId: sibling.id })],
       ['an unknown stream', () => SseConnection.open(streamUrl(app.url, sessionId, 'never-written', 'events'))],
-      ['a valid id on an unknown stream', () => SseConnection.open(streamUrl(app.url, sessionId, 'never-written', 'events'), { lastEventId: first.id })],
+      [
+        'a valid id on an unknown stream',
+        () => SseConnection.open(streamUrl(app.url, sessionId, 'never-written', 'events'), { lastEventId: first.id }),
+      ],
     ];
     for (const [what, open] of refusals) assertRefusedBeforeAnyEvent(await open(), what);
 

@@ -33,7 +33,9 @@ describe('two sample instances sharing Redis', () => {
     await Promise.all([instanceA?.stop(), instanceB?.stop()]);
   });
 
-  test('a reader on B follows events published on A, and resumes on A with Last-Event-ID after B is killed', { timeout: 60_000 }, async () => {
+  test('a reader on B follows events published on A, and resumes on A with Last-Event-ID after B is killed', {
+    timeout: 60_000,
+  }, async () => {
     const sessionId = `two-instances-${randomUUID()}`;
     sessionIds.push(sessionId);
     const streamId = 'feed';

@@ -10,7 +10,9 @@ import { REDIS_URL } from '../support/caches';
  * again. Needs Redis; no timing assertions (the latencies are printed, not checked). The rate is
  * low enough for a busy 2-core machine: what is checked is exactness, not speed.
  */
-test('200 clients on two instances, one killed and restarted: every client ends with every event once, in order', { timeout: 240_000 }, async (t) => {
+test('200 clients on two instances, one killed and restarted: every client ends with every event once, in order', {
+  timeout: 240_000,
+}, async (t) => {
   const result = await runSoak({
     clients: 200,
     streams: 20,

@@ -173,7 +173,10 @@ describe('native scripts on Redis', () => {
     const entries = async (sessionId: string) =>
       (await client.xRange(keys.stream(address(sessionId)).events, '-', '+')).map(({ id, message }) => [id, message.e]);
     // maxEvents trims to the newest two.
-    assert.deepEqual(await entries('append-a'), [[`2-${now}`, '{"d":"a2"}'], [`3-${now}`, '{"d":"a3"}']]);
+    assert.deepEqual(await entries('append-a'), [
+      [`2-${now}`, '{"d":"a2"}'],
+      [`3-${now}`, '{"d":"a3"}'],
+    ]);
     assert.deepEqual(await entries('append-b'), [[`1-${now}`, '{"d":"b1"}']]);
     assert.deepEqual(await entries('append-completed'), []);
     const metadata = await client.hGetAll(keys.stream(address('append-a')).metadata);

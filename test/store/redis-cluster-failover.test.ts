@@ -71,15 +71,20 @@ function instance(t: TestContext, kind: RedisClientKind, cluster: RedisClusterPr
 }
 
 // Required, never skipped: without redis-server and redis-cli on the PATH these tests fail.
-for (const kind of REDIS_CLIENT_KINDS) describe(`native Redis storage on a Redis Cluster (${kind === 'redis' ? 'node-redis' : 'iovalkey'}): a master is killed`, () => {
-  it('with its replica in sync: acknowledged events survive, readers never see a wrong or repeated event, the store works on without a rebuild', { timeout: 60_000 }, (t) =>
-    killMaster(t, kind, { replicaLags: false }),
-  );
+for (const kind of REDIS_CLIENT_KINDS)
+  describe(`native Redis storage on a Redis Cluster (${kind === 'redis' ? 'node-redis' : 'iovalkey'}): a master is killed`, () => {
+    it(
+      'with its replica in sync: acknowledged events survive, readers never see a wrong or repeated event, the store works on without a rebuild',
+      { timeout: 60_000 },
+      (t) => killMaster(t, kind, { replicaLags: false }),
+    );
 
-  it('with its replica behind: the acknowledged events it lacks are lost, only those, readers are told, and no id is given twice', { timeout: 60_000 }, (t) =>
-    killMaster(t, kind, { replicaLags: true }),
-  );
-});
+    it(
+      'with its replica behind: the acknowledged events it lacks are lost, only those, readers are told, and no id is given twice',
+      { timeout: 60_000 },
+      (t) => killMaster(t, kind, { replicaLags: true }),
+    );
+  });
 
 /**
  * Kills one master of a 3-master, 3-replica cluster while six writers (two sessions on each
@@ -128,7 +133,8 @@ async function killMaster(t: TestContext, kind: RedisClientKind, { replicaLags }
     await Promise.all(writers);
   };
   t.after(stopWriting);
-  const acknowledgedSince = (run: StreamRun, since: number) => run.attempts.filter((attempt) => attempt.id && attempt.settledAt > since).length;
+  const acknowledgedSince = (run: StreamRun, since: number) =>
+    run.attempts.filter((attempt) => attempt.id && attempt.settledAt > since).length;
   await waitFor(() => runs.every((run) => acknowledgedSince(run, 0) >= WRITES_PER_PHASE), 'writes before the checkpoint', 20_000);
 
   // Checkpoint: every write acknowledged before the marker below was executed by the victim
@@ -184,7 +190,11 @@ async function killMaster(t: TestContext, kind: RedisClientKind, { replicaLags }
     t.diagnostic(`failover: ${failoverMs} ms from the kill until every live node serves all slots`);
     for (const line of formatTable(rows)) t.diagnostic(line);
   }
-  if (replicaLags) assert.ok(rows.some((row) => row.lost > 0), 'the lagging replica lacked acknowledged writes');
+  if (replicaLags)
+    assert.ok(
+      rows.some((row) => row.lost > 0),
+      'the lagging replica lacked acknowledged writes',
+    );
 
   // A new stream in a session the promoted replica now serves works as before.
   const fresh = { sessionId: [...victimSessions][0], streamId: 'after-failover' };
@@ -215,7 +225,10 @@ async function assertOutcomes(
     for (const attempt of run.attempts) {
       if (!attempt.id) continue;
       const sequence = sequenceOf(attempt.id);
-      assert.ok(!acknowledged.has(sequence), `${sessionId}: id ${attempt.id} acknowledged for writes ${acknowledged.get(sequence)} and ${attempt.n}`);
+      assert.ok(
+        !acknowledged.has(sequence),
+        `${sessionId}: id ${attempt.id} acknowledged for writes ${acknowledged.get(sequence)} and ${attempt.n}`,
+      );
       acknowledged.set(sequence, attempt.n);
     }
     const unknown = new Set(run.attempts.filter((attempt) => attempt.rejectedWith).map((attempt) => attempt.n));
@@ -225,7 +238,8 @@ async function assertOutcomes(
     const storedBySequence = new Map(events.map((event) => [sequenceOf(event.id), event.data]));
     for (const event of run.live.values) {
       const again = storedBySequence.get(sequenceOf(event.id));
-      if (again !== undefined) assert.deepEqual(again, event.data, `${sessionId}: ${event.id} was received as one event and is stored as another`);
+      if (again !== undefined)
+        assert.deepEqual(again, event.data, `${sessionId}: ${event.id} was received as one event and is stored as another`);
     }
     for (const attempt of lostWrites(run, events)) {
       assert.ok(run.onVictim, `${sessionId} (on a surviving master) lost write ${attempt.n}`);
@@ -314,7 +328,10 @@ function waitForReplica(master: RedisClusterNode, markerKey: string): Promise<nu
 }
 
 /** Runs `use` on a connection of its own to one node. */
-async function withNode<T>(node: RedisClusterNode, use: (client: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>): Promise<T> {
+async function withNode<T>(
+  node: RedisClusterNode,
+  use: (client: { sendCommand(args: string[]): Promise<unknown> }) => Promise<T>,
+): Promise<T> {
   const client = createClient({ url: node.url, socket: { reconnectStrategy: false } });
   client.on('error', () => undefined);
   await client.connect();
@@ -362,7 +379,8 @@ function assertEventsValid(
     const { sessionId: eventSession, n } = event.data as { sessionId: string; n: number };
     assert.equal(eventSession, sessionId, `${sessionId} ${what}: ${event.id} belongs to another stream`);
     const expected = acknowledged.get(sequence);
-    if (expected !== undefined) assert.equal(n, expected, `${sessionId} ${what}: ${event.id} holds write ${n}, acknowledged for write ${expected}`);
+    if (expected !== undefined)
+      assert.equal(n, expected, `${sessionId} ${what}: ${event.id} holds write ${n}, acknowledged for write ${expected}`);
     else assert.ok(unknown.has(n), `${sessionId} ${what}: ${event.id} holds write ${n}, which was acknowledged under another id`);
     if (previous) {
       assert.ok(sequence > previous.sequence, `${sessionId} ${what}: ${event.id} after sequence ${previous.sequence}`);

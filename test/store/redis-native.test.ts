@@ -83,9 +83,15 @@ describe('native Redis storage', () => {
       for (const { store } of [native, generic]) await (await store.createStream(address)).write({ data: 1 });
 
       const nativeKeys = new RedisStreamKeys(nativePrefix);
-      assert.deepEqual(await listKeys(native.raw, `${nativePrefix}:`), [nativeKeys.index('path'), nativeKeys.stream(address).events, nativeKeys.stream(address).metadata].sort());
+      assert.deepEqual(
+        await listKeys(native.raw, `${nativePrefix}:`),
+        [nativeKeys.index('path'), nativeKeys.stream(address).events, nativeKeys.stream(address).metadata].sort(),
+      );
       const genericKeys = new CacheKeys(genericPrefix);
-      assert.deepEqual(await listKeys(generic.raw, `${genericPrefix}:`), [genericKeys.eventPrefix(address) + 1, genericKeys.sessionIndex('path'), genericKeys.metadata(address)].sort());
+      assert.deepEqual(
+        await listKeys(generic.raw, `${genericPrefix}:`),
+        [genericKeys.eventPrefix(address) + 1, genericKeys.sessionIndex('path'), genericKeys.metadata(address)].sort(),
+      );
       assert.equal(generic.trips.count(), 0, 'the generic path sends nothing to the Redis client directly');
     });
 
@@ -103,8 +109,14 @@ describe('native Redis storage', () => {
       const [fromNative, fromGeneric] = [await writers[0].write({ data: 'n' }), await writers[1].write({ data: 'g' })];
       assert.equal(fromNative.id, fromGeneric.id, 'both start at sequence 1');
       for (const writer of writers) await writer.complete();
-      assert.deepEqual((await collect((await native.store.getStreamReaderFromStart(both))!.events())).map((event) => event.data), ['n']);
-      assert.deepEqual((await collect((await generic.store.getStreamReaderFromStart(both))!.events())).map((event) => event.data), ['g']);
+      assert.deepEqual(
+        (await collect((await native.store.getStreamReaderFromStart(both))!.events())).map((event) => event.data),
+        ['n'],
+      );
+      assert.deepEqual(
+        (await collect((await generic.store.getStreamReaderFromStart(both))!.events())).map((event) => event.data),
+        ['g'],
+      );
     });
   });
 
@@ -114,26 +126,48 @@ describe('native Redis storage', () => {
       const writer = await store.createStream({ sessionId: 's', streamId: 'one' });
       trips.reset();
       for (let n = 0; n < 50; n++) await writer.write({ data: n });
-      assert.deepEqual(trips.trips.map((trip) => trip.operation), new Array(50).fill('append'));
+      assert.deepEqual(
+        trips.trips.map((trip) => trip.operation),
+        new Array(50).fill('append'),
+      );
       trips.reset();
       await Promise.all(Array.from({ length: 50 }, (_, n) => writer.write({ data: n })));
-      assert.deepEqual(trips.trips.map((trip) => trip.operation), ['append']);
+      assert.deepEqual(
+        trips.trips.map((trip) => trip.operation),
+        ['append'],
+      );
     });
 
     it('writes to 100 streams of 100 sessions issued together share two script calls, each stream with its own sequence', async (t) => {
       const { store, trips } = await instance(t, uniquePrefix());
-      const writers = await Promise.all(Array.from({ length: 100 }, (_, n) => store.createStream({ sessionId: `session-${n}`, streamId: 'stream' })));
+      const writers = await Promise.all(
+        Array.from({ length: 100 }, (_, n) => store.createStream({ sessionId: `session-${n}`, streamId: 'stream' })),
+      );
       for (let round = 1; round <= 3; round++) {
         trips.reset();
         const written = await Promise.all(writers.map((writer, n) => writer.write({ data: { n, round } })));
         // Two calls, so Redis runs one while this process handles the other's reply.
-        assert.deepEqual(trips.trips.map((trip) => trip.operation), ['append', 'append'], `round ${round}: two calls for 100 streams`);
-        assert.deepEqual(trips.trips.map((trip) => trip.keys.length), [150, 150], 'three keys per stream, 50 streams each');
-        assert.deepEqual(written.map((event) => sequenceOf(event.id)), new Array(100).fill(round));
+        assert.deepEqual(
+          trips.trips.map((trip) => trip.operation),
+          ['append', 'append'],
+          `round ${round}: two calls for 100 streams`,
+        );
+        assert.deepEqual(
+          trips.trips.map((trip) => trip.keys.length),
+          [150, 150],
+          'three keys per stream, 50 streams each',
+        );
+        assert.deepEqual(
+          written.map((event) => sequenceOf(event.id)),
+          new Array(100).fill(round),
+        );
       }
       await Promise.all(writers.map((writer) => writer.complete()));
       const read = await collect((await store.getStreamReaderFromStart({ sessionId: 'session-42', streamId: 'stream' }))!.events());
-      assert.deepEqual(read.map((event) => event.data), [1, 2, 3].map((round) => ({ n: 42, round })));
+      assert.deepEqual(
+        read.map((event) => event.data),
+        [1, 2, 3].map((round) => ({ n: 42, round })),
+      );
     });
 
     it('one stream failing in a shared call fails only its own writes', async (t) => {
@@ -145,13 +179,20 @@ describe('native Redis storage', () => {
       await client.set(keys.stream(broken).events, 'not a stream');
       trips.reset();
       const [failed, stored] = await Promise.allSettled([brokenWriter.write({ data: 'lost' }), healthyWriter.write({ data: 'kept' })]);
-      assert.deepEqual(trips.trips.map((trip) => trip.operation), ['append'], 'both went in one call');
+      assert.deepEqual(
+        trips.trips.map((trip) => trip.operation),
+        ['append'],
+        'both went in one call',
+      );
       assert.equal(failed.status, 'rejected');
       assert.ok(failed.reason instanceof SseEventPersistenceError, `got ${String(failed.reason)}`);
       assert.match(String((failed.reason as Error).cause), /WRONGTYPE/);
       assert.equal(stored.status, 'fulfilled');
       await healthyWriter.complete();
-      assert.deepEqual((await collect((await store.getStreamReaderFromStart(healthy))!.events())).map((event) => event.data), ['kept']);
+      assert.deepEqual(
+        (await collect((await store.getStreamReaderFromStart(healthy))!.events())).map((event) => event.data),
+        ['kept'],
+      );
     });
 
     it('scripts flushed from the server are sent again with EVAL', async (t) => {
@@ -161,11 +202,19 @@ describe('native Redis storage', () => {
       await client.scriptFlush();
       trips.reset();
       const second = await writer.write({ data: 2 });
-      assert.deepEqual(trips.trips.map((trip) => trip.operation), ['append', 'eval'], 'EVALSHA refused, then EVAL');
+      assert.deepEqual(
+        trips.trips.map((trip) => trip.operation),
+        ['append', 'eval'],
+        'EVALSHA refused, then EVAL',
+      );
       assert.equal(sequenceOf(second.id), 2);
       trips.reset();
       await writer.write({ data: 3 });
-      assert.deepEqual(trips.trips.map((trip) => trip.operation), ['append'], 'cached again');
+      assert.deepEqual(
+        trips.trips.map((trip) => trip.operation),
+        ['append'],
+        'cached again',
+      );
     });
   });
 
@@ -178,11 +227,17 @@ describe('native Redis storage', () => {
       const written: { id: string; data: { writer: number; n: number } }[] = [];
       for (let round = 0; round < 10; round++) {
         // Both instances write 20 events at once: their appends reach Redis interleaved.
-        const batches = writers.map((writer, index) => Promise.all(Array.from({ length: 20 }, (_, n) => writer.write({ data: { writer: index, n: round * 20 + n } }))));
+        const batches = writers.map((writer, index) =>
+          Promise.all(Array.from({ length: 20 }, (_, n) => writer.write({ data: { writer: index, n: round * 20 + n } }))),
+        );
         written.push(...(await Promise.all(batches)).flat());
       }
       const sequences = written.map((event) => sequenceOf(event.id));
-      assert.deepEqual([...sequences].sort((a, b) => a - b), Array.from({ length: 400 }, (_, n) => n + 1), 'every sequence given once');
+      assert.deepEqual(
+        [...sequences].sort((a, b) => a - b),
+        Array.from({ length: 400 }, (_, n) => n + 1),
+        'every sequence given once',
+      );
       await Promise.all(writers.map((writer) => writer.complete()));
 
       const stored = await collect((await first.store.getStreamReaderFromStart(address))!.events());
@@ -190,8 +245,14 @@ describe('native Redis storage', () => {
       const byId = new Map(stored.map((event) => [event.id, event.data]));
       for (const event of written) assert.deepEqual(byId.get(event.id), event.data, `${event.id} holds what was written under it`);
       for (const index of [0, 1]) {
-        const own = stored.filter((event) => (event.data as { writer: number }).writer === index).map((event) => (event.data as { n: number }).n);
-        assert.deepEqual(own, Array.from({ length: 200 }, (_, n) => n), `writer ${index}'s events in its own order`);
+        const own = stored
+          .filter((event) => (event.data as { writer: number }).writer === index)
+          .map((event) => (event.data as { n: number }).n);
+        assert.deepEqual(
+          own,
+          Array.from({ length: 200 }, (_, n) => n),
+          `writer ${index}'s events in its own order`,
+        );
       }
     });
 
@@ -212,7 +273,10 @@ describe('native Redis storage', () => {
       }
       await writer.complete();
       assert.deepEqual(await live.ended, { completed: true });
-      assert.deepEqual(live.values.map((event: SseStoredEvent) => event.data), [1, 2, 3, 4, 5].map((n) => ({ n })));
+      assert.deepEqual(
+        live.values.map((event: SseStoredEvent) => event.data),
+        [1, 2, 3, 4, 5].map((n) => ({ n })),
+      );
       await waitFor(() => messages.count() >= 6, 'the wake-ups to arrive');
       await delay(100);
       assert.equal(messages.count(), 6, 'one message per write and one for the completion, none published twice');
@@ -237,7 +301,11 @@ describe('native Redis storage', () => {
       // Pub/sub turned off: nothing is published at all.
       const silent = await instance(t, keyPrefix, { storage: 'redis', redis: false });
       const quiet = await silent.store.createStream({ ...address, streamId: 'quiet' });
-      const quietMessages = await countMessages(t, probe.client, new WakeupChannels(keyPrefix).streamChannel({ ...address, streamId: 'quiet' }));
+      const quietMessages = await countMessages(
+        t,
+        probe.client,
+        new WakeupChannels(keyPrefix).streamChannel({ ...address, streamId: 'quiet' }),
+      );
       for (let n = 0; n < 3; n++) await quiet.write({ data: n });
       await delay(100);
       assert.equal(quietMessages.count(), 0);
@@ -260,7 +328,11 @@ describe('native Redis storage', () => {
       assert.equal(readerSide.trips.count(), 0, 'the event came with its wake-up: nothing to read');
       await writer.write({ data: 'x'.repeat(MAX_PUSHED_CHARS) });
       await live.waitForCount(2);
-      assert.deepEqual(readerSide.trips.trips.map((trip) => trip.operation), ['read'], 'one read for an event too large to travel');
+      assert.deepEqual(
+        readerSide.trips.trips.map((trip) => trip.operation),
+        ['read'],
+        'one read for an event too large to travel',
+      );
       live.subscription.unsubscribe();
       await writer.complete();
     });
@@ -329,7 +401,11 @@ describe('native Redis storage', () => {
       assert.equal(sequenceOf(next.id), 4, 'no sequence given twice');
       await writer.complete();
       const read = await collect((await store.getStreamReaderFromStart(address))!.events());
-      assert.deepEqual(read.map((event) => event.data), ['1', '2', '3', '4'], 'the events still stored remain readable');
+      assert.deepEqual(
+        read.map((event) => event.data),
+        ['1', '2', '3', '4'],
+        'the events still stored remain readable',
+      );
     });
 
     it('a stream whose events expired before its metadata continues its sequence; the lost events stay reported as expired', async (t) => {
@@ -342,7 +418,10 @@ describe('native Redis storage', () => {
       const next = await writer.write({ data: 'new' });
       assert.equal(sequenceOf(next.id), 2, 'no sequence given twice');
       await live.waitForCount(1);
-      assert.deepEqual(live.values.map((event) => event.data), ['new']);
+      assert.deepEqual(
+        live.values.map((event) => event.data),
+        ['new'],
+      );
       await assert.rejects(store.getStreamReader(ids.format(address, 0)), SseHistoryExpiredError);
       await writer.complete();
       assert.deepEqual(await live.ended, { completed: true });

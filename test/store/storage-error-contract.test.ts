@@ -164,7 +164,11 @@ for (const storeBackend of STORE_BACKENDS) {
       await local.complete();
 
       await assertRejects(here.createStream({ ...address, reopenCompleted: false }), SseStreamClosedError, 'openStream here');
-      await assertRejects(h.openStore().createStream({ ...address, reopenCompleted: false }), SseStreamClosedError, 'openStream in a third process');
+      await assertRejects(
+        h.openStore().createStream({ ...address, reopenCompleted: false }),
+        SseStreamClosedError,
+        'openStream in a third process',
+      );
       assert.ok(await here.getStreamReaderFromStart(address), 'read resolves');
       await remote.setMode(SseEventStreamMode.Polling);
       if (h.checksEveryWrite) {

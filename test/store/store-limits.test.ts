@@ -47,12 +47,22 @@ for (const backend of STORE_BACKENDS) {
         const writer = await store.createStream({ sessionId: 'bytes', streamId: 'main' });
         const overhead = Buffer.byteLength(encodeEvent('', undefined, undefined, Date.now()));
         const fits = await writer.write({ data: 'x'.repeat(limit - overhead) });
-        await assert.rejects(writer.write({ data: 'x'.repeat(limit - overhead + 1) }), refusedWith(SseInvalidInputError, /larger than the limit of 300 bytes/, /maxEventBytes/));
+        await assert.rejects(
+          writer.write({ data: 'x'.repeat(limit - overhead + 1) }),
+          refusedWith(SseInvalidInputError, /larger than the limit of 300 bytes/, /maxEventBytes/),
+        );
         // Bytes, not characters: a 3-byte character in place of an ASCII one tips it over.
-        await assert.rejects(writer.write({ data: `€${'x'.repeat(limit - overhead - 1)}` }), refusedWith(SseInvalidInputError, /maxEventBytes/));
+        await assert.rejects(
+          writer.write({ data: `€${'x'.repeat(limit - overhead - 1)}` }),
+          refusedWith(SseInvalidInputError, /maxEventBytes/),
+        );
         await writer.complete();
         const stored = await collect((await store.getStreamReaderFromStart({ sessionId: 'bytes', streamId: 'main' }))!.events());
-        assert.deepEqual(stored.map((event) => event.id), [fits.id], 'refused events were not stored and took no sequence');
+        assert.deepEqual(
+          stored.map((event) => event.id),
+          [fits.id],
+          'refused events were not stored and took no sequence',
+        );
       });
     });
 
@@ -111,7 +121,9 @@ for (const backend of STORE_BACKENDS) {
 
       it('of ten streams created at once beyond the limit, exactly the limit succeed', async () => {
         const store = open({ maxStreamsPerSession: 4 });
-        const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, n) => store.createStream({ sessionId: 'race', streamId: `s${n}` })));
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, n) => store.createStream({ sessionId: 'race', streamId: `s${n}` })),
+        );
         const created = outcomes.filter((outcome) => outcome.status === 'fulfilled');
         assert.equal(created.length, 4);
         for (const outcome of outcomes) {
@@ -123,16 +135,31 @@ for (const backend of STORE_BACKENDS) {
         const store = open({ maxStreamsPerSession: 2 });
         for (const streamId of ['a', 'b']) await (await store.createStream({ sessionId: 'first', streamId })).complete();
         await store.deleteStreamsForSession('first');
-        await assert.rejects(store.createStream({ sessionId: 'first', streamId: 'c' }), SseSessionDeletedError, 'a deleted session stays deleted');
+        await assert.rejects(
+          store.createStream({ sessionId: 'first', streamId: 'c' }),
+          SseSessionDeletedError,
+          'a deleted session stays deleted',
+        );
         for (const streamId of ['a', 'b']) await (await store.createStream({ sessionId: 'second', streamId })).complete();
       });
 
       it('streams whose metadata expired stop counting', async () => {
-        const store = open({ maxStreamsPerSession: 2, metadataSlidingExpiration: 300, metadataAbsoluteExpiration: 300, eventSlidingExpiration: 300, eventAbsoluteExpiration: 300 });
+        const store = open({
+          maxStreamsPerSession: 2,
+          metadataSlidingExpiration: 300,
+          metadataAbsoluteExpiration: 300,
+          eventSlidingExpiration: 300,
+          eventAbsoluteExpiration: 300,
+        });
         const sessionId = 'expiring';
         for (const streamId of ['a', 'b']) await (await store.createStream({ sessionId, streamId })).complete();
         await assert.rejects(store.createStream({ sessionId, streamId: 'c' }), SseLimitExceededError);
-        await waitFor(async () => (await store.getStreamReaderFromStart({ sessionId, streamId: 'a' })) === null && (await store.getStreamReaderFromStart({ sessionId, streamId: 'b' })) === null, 'the streams to expire');
+        await waitFor(
+          async () =>
+            (await store.getStreamReaderFromStart({ sessionId, streamId: 'a' })) === null &&
+            (await store.getStreamReaderFromStart({ sessionId, streamId: 'b' })) === null,
+          'the streams to expire',
+        );
         const writer = await store.createStream({ sessionId, streamId: 'c' });
         await writer.complete();
       });
@@ -148,7 +175,10 @@ for (const backend of STORE_BACKENDS) {
         await writer.complete();
         const kept = await collect((await store.getStreamReaderFromStart(address))!.events());
         assert.ok(kept.length >= 20 && kept.length <= 22, `20 events and up to 10% more kept, got ${kept.length}`);
-        assert.deepEqual(kept.map((event) => event.id), written.slice(-kept.length).map((event) => event.id));
+        assert.deepEqual(
+          kept.map((event) => event.id),
+          written.slice(-kept.length).map((event) => event.id),
+        );
         await assert.rejects(store.getStreamReader(written[0].id), (error: unknown) => {
           assert.ok(error instanceof SseHistoryExpiredError, `got ${String(error)}`);
           assert.equal(error.missingSequence, 2);

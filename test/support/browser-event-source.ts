@@ -108,7 +108,11 @@ export class BrowserEventSource {
   }
 
   /** Resolves with the record once `condition` holds for it; rejects after `timeoutMs`. */
-  async waitFor(condition: (record: BrowserEventSourceRecord) => boolean, what: string, timeoutMs: number): Promise<BrowserEventSourceRecord> {
+  async waitFor(
+    condition: (record: BrowserEventSourceRecord) => boolean,
+    what: string,
+    timeoutMs: number,
+  ): Promise<BrowserEventSourceRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const record = await this.record();

@@ -27,7 +27,10 @@ export interface StoreConnection {
  * order): the node-redis client behind `@keyv/redis`, or iovalkey's behind `@keyv/valkey`.
  */
 export function storeConnectionOf(cache: Cache): StoreConnection | undefined {
-  const store = (cache.stores[0] as Keyv | undefined)?.store as { client?: RedisClient; redis?: { call(...args: string[]): Promise<unknown> } };
+  const store = (cache.stores[0] as Keyv | undefined)?.store as {
+    client?: RedisClient;
+    redis?: { call(...args: string[]): Promise<unknown> };
+  };
   if (store?.redis) {
     const iovalkey = store.redis;
     return { sendCommand: (args) => iovalkey.call(...args) };

@@ -20,7 +20,12 @@ export function clusterCache(kind: RedisClientKind, urls: readonly string[]) {
     const keyvStore = new KeyvRedis(client);
     const view: ClusterView = { exists: (key) => client.exists(key), masterOf: (slot) => client.getSlotMaster(slot).address };
     const ignoreErrors = () => void client.on('error', () => undefined);
-    return { keyv: new Keyv({ store: keyvStore, useKeyPrefix: false }), view, ignoreErrors, disconnect: () => keyvStore.disconnect(true).catch(() => undefined) };
+    return {
+      keyv: new Keyv({ store: keyvStore, useKeyPrefix: false }),
+      view,
+      ignoreErrors,
+      disconnect: () => keyvStore.disconnect(true).catch(() => undefined),
+    };
   }
   const client = new IovalkeyCluster(urls.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) })));
   const view: ClusterView = {
@@ -28,5 +33,10 @@ export function clusterCache(kind: RedisClientKind, urls: readonly string[]) {
     masterOf: (slot) => (client as unknown as { slots: string[][] }).slots[slot][0],
   };
   const ignoreErrors = () => void client.on('error', () => undefined);
-  return { keyv: new Keyv({ store: new KeyvValkey(client), useKeyPrefix: false }), view, ignoreErrors, disconnect: async () => client.disconnect() };
+  return {
+    keyv: new Keyv({ store: new KeyvValkey(client), useKeyPrefix: false }),
+    view,
+    ignoreErrors,
+    disconnect: async () => client.disconnect(),
+  };
 }

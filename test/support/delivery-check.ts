@@ -26,7 +26,15 @@ export interface DeliveryReport {
 export function checkDelivery(received: readonly { id: string; data: string }[], attempts: readonly WriteAttempt[]): DeliveryReport {
   const byNumber = new Map(attempts.map((attempt) => [attempt.n, attempt]));
   const seen = new Set<number>();
-  const report: DeliveryReport = { delivered: received.length, missing: [], duplicated: [], outOfOrder: [], storedThoughFailed: [], unexpected: [], wrongIds: [] };
+  const report: DeliveryReport = {
+    delivered: received.length,
+    missing: [],
+    duplicated: [],
+    outOfOrder: [],
+    storedThoughFailed: [],
+    unexpected: [],
+    wrongIds: [],
+  };
   let highest = 0;
   for (const event of received) {
     const n = numberOf(event.data);

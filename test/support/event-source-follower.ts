@@ -52,7 +52,11 @@ export class EventSourceFollower {
     readonly eventType: string,
   ) {
     const recordingFetch: FetchLike = async (input, init) => {
-      const request: FollowedRequest = { lastEventId: init.headers['Last-Event-ID'] ?? null, events: 0, sentAtMs: Date.now() - this.createdAt };
+      const request: FollowedRequest = {
+        lastEventId: init.headers['Last-Event-ID'] ?? null,
+        events: 0,
+        sentAtMs: Date.now() - this.createdAt,
+      };
       this.requests.push(request);
       try {
         const response = await fetch(input, init);
@@ -116,7 +120,10 @@ export class EventSourceFollower {
   /** Each request as `<seconds>s <status>:<events>`, e.g. `3.0s 200:9`. */
   timeline(requests = this.requests): string {
     return requests
-      .map((request) => `${(request.sentAtMs / 1000).toFixed(1)}s ${request.status ?? (request.error !== undefined ? 'failed' : 'pending')}:${request.events}`)
+      .map(
+        (request) =>
+          `${(request.sentAtMs / 1000).toFixed(1)}s ${request.status ?? (request.error !== undefined ? 'failed' : 'pending')}:${request.events}`,
+      )
       .join(', ');
   }
 

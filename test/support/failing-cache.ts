@@ -37,7 +37,8 @@ export function createFailingCache(inner: Cache = createCache()): FailingCache {
         get(target, property, receiver) {
           const value = Reflect.get(target, property, receiver);
           if (typeof value !== 'function') return value;
-          if (property === 'deleteMany') return (...args: unknown[]) => (control.failWrites ? refuse('writes', 'deleteMany') : value.apply(target, args));
+          if (property === 'deleteMany')
+            return (...args: unknown[]) => (control.failWrites ? refuse('writes', 'deleteMany') : value.apply(target, args));
           return value.bind(target);
         },
       }),
@@ -48,7 +49,8 @@ export function createFailingCache(inner: Cache = createCache()): FailingCache {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || typeof property !== 'string') return value;
       if (READS.has(property)) return (...args: unknown[]) => (control.failReads ? refuse('reads', property) : value.apply(target, args));
-      if (WRITES.has(property)) return (...args: unknown[]) => (control.failWrites ? refuse('writes', property) : value.apply(target, args));
+      if (WRITES.has(property))
+        return (...args: unknown[]) => (control.failWrites ? refuse('writes', property) : value.apply(target, args));
       return value.bind(target);
     },
   });

@@ -57,7 +57,9 @@ export class FailoverTcpFront {
 
   /** Connections a target reset or broke (its side had a socket error). */
   get upstreamErrors(): string[] {
-    return this.connections.flatMap((connection) => (connection.upstreamError ? [`target ${connection.target}: ${connection.upstreamError}`] : []));
+    return this.connections.flatMap((connection) =>
+      connection.upstreamError ? [`target ${connection.target}: ${connection.upstreamError}`] : [],
+    );
   }
 
   /** Connections no target accepted. */

@@ -91,7 +91,9 @@ export class NodeAppProcess {
         continue;
       }
       child.kill('SIGKILL');
-      throw new Error(`${options.name} ${failure ?? `did not listen on port ${port} within ${START_TIMEOUT_MS} ms`}. Its output:\n${log.text}`);
+      throw new Error(
+        `${options.name} ${failure ?? `did not listen on port ${port} within ${START_TIMEOUT_MS} ms`}. Its output:\n${log.text}`,
+      );
     }
   }
 

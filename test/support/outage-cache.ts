@@ -114,9 +114,11 @@ class GatedMemoryStore {
     return this.gate(() => void this.data.set(key, value));
   }
   setMany(entries: { key: string; value: unknown }[]) {
-    return this.gate(() => entries.forEach(({ key, value }) => {
-      this.data.set(key, value);
-    }));
+    return this.gate(() =>
+      entries.forEach(({ key, value }) => {
+        this.data.set(key, value);
+      }),
+    );
   }
   delete(key: string) {
     return this.gate(() => this.data.delete(key));

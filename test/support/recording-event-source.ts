@@ -170,7 +170,11 @@ export class RecordingEventSource {
   }
 
   /** The body as it is read, noting how it ends. */
-  private watch(body: ReadableStream<Uint8Array>, request: EventSourceRequest, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+  private watch(
+    body: ReadableStream<Uint8Array>,
+    request: EventSourceRequest,
+    signal: AbortSignal | undefined,
+  ): ReadableStream<Uint8Array> {
     const reader = body.getReader();
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
@@ -205,7 +209,11 @@ export class RecordingEventSource {
 /** The error and its causes, with their codes (`TypeError: terminated <- SocketError: other side closed (UND_ERR_SOCKET)`). */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
-  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+  for (
+    let current = error, depth = 0;
+    current !== undefined && current !== null && depth < 5;
+    current = (current as { cause?: unknown }).cause, depth++
+  ) {
     const code = (current as { code?: unknown }).code;
     parts.push(current instanceof Error ? `${current.name}: ${current.message}${code ? ` (${String(code)})` : ''}` : String(current));
   }

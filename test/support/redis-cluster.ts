@@ -78,9 +78,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const nodeTimeoutMs = options.nodeTimeoutMs ?? (replicasPerMaster > 0 ? 1_000 : undefined);
   const dir = await mkdtemp(join(tmpdir(), 'sse-redis-cluster-'));
   const children = new Map<number, ChildProcess>();
-  const killAll = (): void => children.forEach((child) => {
-    child.kill('SIGKILL');
-  });
+  const killAll = (): void =>
+    children.forEach((child) => {
+      child.kill('SIGKILL');
+    });
   process.once('exit', killAll);
   const kill = (port: number): Promise<void> => {
     const child = children.get(port);
@@ -100,7 +101,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const ports: number[] = [];
     for (let index = 0; index < masters * (1 + replicasPerMaster); index++) ports.push(await freePort(ports));
     for (const port of ports) {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+      ];
       if (nodeTimeoutMs !== undefined) args.push('--cluster-node-timeout', String(nodeTimeoutMs));
       const child = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no', '--dir', dir], { cwd: dir, stdio: 'ignore' });
       children.set(port, child);

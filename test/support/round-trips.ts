@@ -28,7 +28,10 @@ function logOf(trips: () => RecordedTrip[], reset: () => void): RoundTripLog {
       return trips();
     },
     count: (kind) => trips().filter((trip) => kind === undefined || trip.kind === kind).length,
-    touching: (key) => trips().filter((trip) => trip.keys.includes(key)).map((trip) => trip.operation),
+    touching: (key) =>
+      trips()
+        .filter((trip) => trip.keys.includes(key))
+        .map((trip) => trip.operation),
     reset,
   };
 }
@@ -46,7 +49,8 @@ const CACHE_KINDS: Record<string, TripKind> = {
 /** Wraps a cache-manager cache: each cache call (the generic path's unit of work) is a round trip. */
 export function cacheRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog } {
   const { cache, calls } = recordingCache(inner);
-  const trips = (): RecordedTrip[] => calls.map((call) => ({ kind: CACHE_KINDS[call.operation], operation: call.operation, keys: call.keys }));
+  const trips = (): RecordedTrip[] =>
+    calls.map((call) => ({ kind: CACHE_KINDS[call.operation], operation: call.operation, keys: call.keys }));
   return { cache, log: logOf(trips, () => void calls.splice(0)) };
 }
 
@@ -146,5 +150,11 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
       return property === 'stores' ? stores : Reflect.get(target, property, receiver);
     },
   });
-  return { cache, log: logOf(() => trips, () => void trips.splice(0)) };
+  return {
+    cache,
+    log: logOf(
+      () => trips,
+      () => void trips.splice(0),
+    ),
+  };
 }

@@ -28,13 +28,7 @@ export async function request(method: string, url: string, body?: string, conten
 }
 
 /** Publishes `{ data, type }` and checks the answer is `201 { id }`. */
-export async function publish(
-  baseUrl: string,
-  sessionId: string,
-  streamId: string,
-  data: unknown,
-  type?: string,
-): Promise<PublishedEvent> {
+export async function publish(baseUrl: string, sessionId: string, streamId: string, data: unknown, type?: string): Promise<PublishedEvent> {
   const payload = type === undefined ? { data } : { data, type };
   const answer = await request('POST', streamUrl(baseUrl, sessionId, streamId, 'events'), JSON.stringify(payload));
   if (answer.status !== 201) throw new Error(`Publishing answered ${answer.status}: ${answer.body}`);

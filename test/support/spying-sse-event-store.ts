@@ -42,7 +42,6 @@ export class SpyingSseEventStore extends SseEventStore {
     return storeBroadcastOf(this.inner);
   }
 
-
   /** Holds back the first write that matches, until `release()`. */
   holdWrite(match: HeldWrite['match']): HeldWrite {
     let arrive!: () => void;

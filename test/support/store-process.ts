@@ -135,7 +135,9 @@ async function serve(keyPrefix: string, storage: SseEventStorage): Promise<void>
   const handle = async (request: StoreProcessRequest): Promise<unknown> => {
     switch (request.op) {
       case 'create': {
-        const opened = await Promise.all(request.streamIds.map((streamId) => store.createStream({ sessionId: request.sessionId, streamId })));
+        const opened = await Promise.all(
+          request.streamIds.map((streamId) => store.createStream({ sessionId: request.sessionId, streamId })),
+        );
         writers.set(request.sessionId, [...(writers.get(request.sessionId) ?? []), ...opened]);
         return Promise.all(
           opened.map(async (writer): Promise<CreatedStream> => {

@@ -30,7 +30,10 @@ export interface StoredLayout {
 }
 
 /** The generic cache-manager path: one key per event, JSON metadata, a JSON index (see `CacheKeys`). */
-export function cacheLayout(cache: Cache, keyPrefix: string): StoredLayout & { eventKey(address: SseStreamAddress, sequence: number): string } {
+export function cacheLayout(
+  cache: Cache,
+  keyPrefix: string,
+): StoredLayout & { eventKey(address: SseStreamAddress, sequence: number): string } {
   const keys = new CacheKeys(keyPrefix);
   const eventKey = (address: SseStreamAddress, sequence: number): string => keys.eventPrefix(address) + sequence;
   return {
@@ -84,7 +87,10 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
     keysPerSession: (streams) => 2 * streams + 1,
     async storedSequences(address, upTo) {
       // Entries without an event mark sequences known to be lost (see the append script).
-      return (await entries(address)).filter((entry) => 'e' in entry.message).map((entry) => sequenceOf(entry.id)).filter((sequence) => sequence <= upTo);
+      return (await entries(address))
+        .filter((entry) => 'e' in entry.message)
+        .map((entry) => sequenceOf(entry.id))
+        .filter((sequence) => sequence <= upTo);
     },
     hasMetadata: async (address) => (await client.exists(keys.stream(address).metadata)) === 1,
     async removeEvent(address, sequence) {
@@ -98,7 +104,8 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
     async age(address, eventsWrittenAt, metadataWrittenAt, timeToLive) {
       const { events, metadata } = keys.stream(address);
       const stored = await entries(address);
-      if (stored.length !== eventsWrittenAt.length) throw new Error(`${stored.length} events stored, ${eventsWrittenAt.length} times given`);
+      if (stored.length !== eventsWrittenAt.length)
+        throw new Error(`${stored.length} events stored, ${eventsWrittenAt.length} times given`);
       await client.del(events);
       for (const [index, entry] of stored.entries()) {
         await client.xAdd(events, `${sequenceOf(entry.id)}-${eventsWrittenAt[index]}`, entry.message);

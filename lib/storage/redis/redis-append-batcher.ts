@@ -105,9 +105,7 @@ export class RedisAppendBatcher {
       for (const pending of group) {
         const { payloads } = pending.append;
         const full =
-          call.length >= streamsPerCall ||
-          events + payloads.length > MAX_EVENTS_PER_CALL ||
-          chars + pending.chars > MAX_CHARS_PER_CALL;
+          call.length >= streamsPerCall || events + payloads.length > MAX_EVENTS_PER_CALL || chars + pending.chars > MAX_CHARS_PER_CALL;
         if (call.length > 0 && full) {
           yield call;
           call = [];

@@ -12,7 +12,13 @@ type StreamEntry = [id: string, fields: string[]];
  * lifetime, as its own key would be on the generic path (the stream key lives on while newer
  * events keep it alive).
  */
-export function toReadResult(state: ReadStreamResult, page: unknown, fromSequence: number, count: number, expiredAt: number): StreamReadResult {
+export function toReadResult(
+  state: ReadStreamResult,
+  page: unknown,
+  fromSequence: number,
+  count: number,
+  expiredAt: number,
+): StreamReadResult {
   if (!Array.isArray(page)) throw new Error('Unexpected reply to a read.');
   if (state.status !== 'found') return state;
   const { snapshot } = state;

@@ -136,7 +136,14 @@ export class RedisStreamStorage extends StreamStorage {
     const state = this.commands.runScript(READ_STREAM.lua, call.keys, call.args);
     const page =
       count > 0
-        ? this.commands.run(keys.events, ['XRANGE', keys.events, String(fromSequence), String(fromSequence + count - 1), 'COUNT', String(count)])
+        ? this.commands.run(keys.events, [
+            'XRANGE',
+            keys.events,
+            String(fromSequence),
+            String(fromSequence + count - 1),
+            'COUNT',
+            String(count),
+          ])
         : Promise.resolve([]);
     let replies: [unknown, unknown];
     try {

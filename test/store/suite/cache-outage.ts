@@ -65,7 +65,10 @@ export function defineCacheOutageTests(suite: StoreSuiteContext): void {
       await assert.rejects(main.store.getStreamReaderFromStart(address), isError(SseStoreUnavailableError));
       const during = record(readerBeforeStop.events());
       const duringOutcome = await during.ended;
-      assert.ok('error' in duringOutcome && duringOutcome.error instanceof SseStoreUnavailableError, `got ${JSON.stringify(duringOutcome)}`);
+      assert.ok(
+        'error' in duringOutcome && duringOutcome.error instanceof SseStoreUnavailableError,
+        `got ${JSON.stringify(duringOutcome)}`,
+      );
       assert.equal(during.values.length, 0, 'it failed before emitting anything');
       if (outage.sharedAcrossProcesses) {
         // A waiting reader polls a shared cache, and fails typed when it cannot read it.
@@ -96,7 +99,10 @@ export function defineCacheOutageTests(suite: StoreSuiteContext): void {
         // (Redis may have run them); the ones it had not run are skipped by readers (no
         // acknowledged event was ever there). Only rejected writes leave such holes.
         const rejected = failed.length + 1; // and the write refused during the outage
-        assert.ok(lost.length + skipped.length <= rejected, `${lost.length} lost and ${skipped.length} skipped, more than the ${rejected} rejected writes`);
+        assert.ok(
+          lost.length + skipped.length <= rejected,
+          `${lost.length} lost and ${skipped.length} skipped, more than the ${rejected} rejected writes`,
+        );
         assert.deepEqual(lost, [], 'nothing acknowledged is reported lost');
       } else {
         assert.deepEqual([...lost, ...skipped], [], 'the writer re-reads the state: no sequence is lost or skipped');
@@ -108,11 +114,18 @@ export function defineCacheOutageTests(suite: StoreSuiteContext): void {
       // was idle throughout the outage, carried on and saw the whole stream.
       const liveOutcome = await live.ended;
       if ('error' in liveOutcome) {
-        const typed = liveOutcome.error instanceof SseStoreUnavailableError || (lost.length > 0 && liveOutcome.error instanceof SseHistoryExpiredError);
+        const typed =
+          liveOutcome.error instanceof SseStoreUnavailableError || (lost.length > 0 && liveOutcome.error instanceof SseHistoryExpiredError);
         assert.ok(typed, `got ${String(liveOutcome.error)}`);
-        assert.deepEqual(live.values.map((event) => event.id), stored.slice(0, live.values.length).map((event) => event.id));
+        assert.deepEqual(
+          live.values.map((event) => event.id),
+          stored.slice(0, live.values.length).map((event) => event.id),
+        );
       } else {
-        assert.deepEqual(live.values.map((event) => event.id), stored.map((event) => event.id));
+        assert.deepEqual(
+          live.values.map((event) => event.id),
+          stored.map((event) => event.id),
+        );
       }
       console.log(
         `[${path}] outage: ${acknowledgedAtStop} writes acknowledged before the stop, all stored; ${failed.length} in-flight writes failed typed; ${stored.length} events stored in the end, ${lost.length} sequences reported lost`,
@@ -126,7 +139,13 @@ export function defineCacheOutageTests(suite: StoreSuiteContext): void {
         for (const store of stores) await store.close();
         await outage.close();
       });
-      const main = createSseEventStore({ cache: outage.cache, keyPrefix: uniquePrefix(), operationTimeout: 500, pollingInterval: 50, storage });
+      const main = createSseEventStore({
+        cache: outage.cache,
+        keyPrefix: uniquePrefix(),
+        operationTimeout: 500,
+        pollingInterval: 50,
+        storage,
+      });
       stores.push(main);
       const { store } = main;
       const address = { sessionId: 'gone', streamId: 'main' };

@@ -89,8 +89,14 @@ export function defineClientEventIdTests(suite: StoreSuiteContext): void {
         assert.ok(reader);
         assert.equal(reader.sessionId, address.sessionId);
         assert.equal(reader.streamId, address.streamId);
-        assert.deepEqual((await collect(reader.events())).map((event) => event.data), ['second']);
-        assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), [JSON.stringify(address), 'second']);
+        assert.deepEqual(
+          (await collect(reader.events())).map((event) => event.data),
+          ['second'],
+        );
+        assert.deepEqual(
+          (await readFromStart(h, address)).map((event) => event.data),
+          [JSON.stringify(address), 'second'],
+        );
         assert.deepEqual(h.ids.parse(firstIds.get(address)!), { ...address, sequence: 1 });
       }
     });

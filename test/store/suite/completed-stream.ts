@@ -18,10 +18,17 @@ export function defineCompletedStreamTests(suite: StoreSuiteContext): void {
       const fresh = await h.store.createStream({ ...address, reopenCompleted: false }); // new streams open
       await fresh.write({ data: 'only' });
       await fresh.complete();
-      await assert.rejects(h.store.createStream({ ...address, reopenCompleted: false }), isError(SseStreamClosedError, (error) => {
-        assert.equal(error.streamId, 'main');
-      }));
-      assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['only'], 'the refusal stored nothing');
+      await assert.rejects(
+        h.store.createStream({ ...address, reopenCompleted: false }),
+        isError(SseStreamClosedError, (error) => {
+          assert.equal(error.streamId, 'main');
+        }),
+      );
+      assert.deepEqual(
+        (await readFromStart(h, address)).map((event) => event.data),
+        ['only'],
+        'the refusal stored nothing',
+      );
       const reopened = await h.store.createStream(address);
       assert.equal(sequenceOf(h, (await reopened.write({ data: 'again' })).id), 2);
       await reopened.complete();
@@ -56,7 +63,10 @@ export function defineCompletedStreamTests(suite: StoreSuiteContext): void {
       await writer.write({ data: 'three' });
       await writer.complete();
       assert.deepEqual(await following.ended, { completed: true });
-      assert.deepEqual(following.values.map((event) => event.data), ['two', 'three']);
+      assert.deepEqual(
+        following.values.map((event) => event.data),
+        ['two', 'three'],
+      );
     });
 
     if (path === 'redis-native') {
@@ -71,7 +81,10 @@ export function defineCompletedStreamTests(suite: StoreSuiteContext): void {
         await completing.complete();
         await assert.rejects(held.write({ data: 'after' }), isError(SseStreamClosedError));
         await assert.rejects(held.write({ data: 'after again' }), isError(SseStreamClosedError), 'the writer stays closed');
-        assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['before']);
+        assert.deepEqual(
+          (await readFromStart(h, address)).map((event) => event.data),
+          ['before'],
+        );
         // Its slot is free: this process can reopen the stream on purpose.
         const reopened = await h.store.createStream(address);
         assert.equal(sequenceOf(h, (await reopened.write({ data: 'reopened' })).id), 2);

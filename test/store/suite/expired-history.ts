@@ -17,13 +17,19 @@ export function defineExpiredHistoryTests(suite: StoreSuiteContext): void {
       await writer.complete();
       await h.layout.removeEvent(address, 3);
 
-      await assert.rejects(h.store.getStreamReader(written[1].id), isError(SseHistoryExpiredError, (error) => {
-        assert.equal(error.missingSequence, 3);
-        assert.equal(error.sessionId, 'expired');
-        assert.equal(error.streamId, 'main');
-      }));
+      await assert.rejects(
+        h.store.getStreamReader(written[1].id),
+        isError(SseHistoryExpiredError, (error) => {
+          assert.equal(error.missingSequence, 3);
+          assert.equal(error.sessionId, 'expired');
+          assert.equal(error.streamId, 'main');
+        }),
+      );
       // Positions past the hole still resume.
-      assert.deepEqual((await readAfter(h, written[2].id)).map((event) => event.data), [{ n: 3 }, { n: 4 }]);
+      assert.deepEqual(
+        (await readAfter(h, written[2].id)).map((event) => event.data),
+        [{ n: 3 }, { n: 4 }],
+      );
     });
 
     it('a reader whose next event vanished after it was created errors before emitting anything', async (t) => {
@@ -68,20 +74,32 @@ export function defineExpiredHistoryTests(suite: StoreSuiteContext): void {
       const kept = await readFromStart(h, address);
       const oldest = sequenceOf(h, kept[0].id);
       assert.ok(kept.length >= 10 && kept.length <= 11, `about 10 events kept, got ${kept.length}`);
-      assert.deepEqual(kept.map((event) => sequenceOf(h, event.id)), Array.from({ length: kept.length }, (_, i) => oldest + i));
+      assert.deepEqual(
+        kept.map((event) => sequenceOf(h, event.id)),
+        Array.from({ length: kept.length }, (_, i) => oldest + i),
+      );
       assert.deepEqual(kept.at(-1)?.data, { n: 29 });
 
       // The trimmed events are deleted from the backend, not just hidden.
       await waitFor(async () => (await h.layout.storedSequences(address, oldest - 1)).length === 0, 'trimmed events to be deleted');
 
-      await assert.rejects(h.store.getStreamReader(written[0].id), isError(SseHistoryExpiredError, (error) => {
-        assert.equal(error.missingSequence, 2);
-        assert.equal(error.firstAvailableSequence, oldest);
-      }));
+      await assert.rejects(
+        h.store.getStreamReader(written[0].id),
+        isError(SseHistoryExpiredError, (error) => {
+          assert.equal(error.missingSequence, 2);
+          assert.equal(error.firstAvailableSequence, oldest);
+        }),
+      );
       await assert.rejects(h.store.getStreamReader(h.ids.format(address, 0)), isError(SseHistoryExpiredError));
       // The event before the oldest kept one is gone, but everything after it is there.
-      assert.deepEqual((await readAfter(h, written[oldest - 2].id)).map((event) => event.id), kept.map((event) => event.id));
-      assert.deepEqual((await readAfter(h, written[24].id)).map((event) => event.data), [25, 26, 27, 28, 29].map((n) => ({ n })));
+      assert.deepEqual(
+        (await readAfter(h, written[oldest - 2].id)).map((event) => event.id),
+        kept.map((event) => event.id),
+      );
+      assert.deepEqual(
+        (await readAfter(h, written[24].id)).map((event) => event.data),
+        [25, 26, 27, 28, 29].map((n) => ({ n })),
+      );
     });
   });
 }

@@ -56,15 +56,29 @@ export function defineExpiryTests(suite: StoreSuiteContext): void {
 
         h.trips.reset();
         // The first event is past its absolute limit: gone, as its own key would be on the generic path.
-        await assert.rejects(h.store.getStreamReader(h.ids.format(address, 0)), isError(SseHistoryExpiredError, (error) => assert.equal(error.missingSequence, 1)));
-        assert.deepEqual((await readAfter(h, h.ids.format(address, 1))).map((event) => event.data), [1, 2, 3].map((n) => ({ n })));
+        await assert.rejects(
+          h.store.getStreamReader(h.ids.format(address, 0)),
+          isError(SseHistoryExpiredError, (error) => assert.equal(error.missingSequence, 1)),
+        );
+        assert.deepEqual(
+          (await readAfter(h, h.ids.format(address, 1))).map((event) => event.data),
+          [1, 2, 3].map((n) => ({ n })),
+        );
         assert.equal(h.trips.count(), h.trips.count('read'), 'the expiry slides within the reads themselves');
         assertWithin(await h.layout.eventTtl(address, 2), 30 * MINUTE, 'the events get a full sliding window again');
         assertWithin(await h.layout.metadataTtl(address), 60 * MINUTE, "a completed stream's metadata slides too");
 
         // Cut at the absolute limit of the newest event: 120 minutes after it was written, not 30 minutes after this read.
-        await native.age(address, [now - 125 * MINUTE, now - 120 * MINUTE, now - 118 * MINUTE, now - 115 * MINUTE], now - 115 * MINUTE, MINUTE);
-        assert.deepEqual((await readAfter(h, h.ids.format(address, 3))).map((event) => event.data), [{ n: 3 }]);
+        await native.age(
+          address,
+          [now - 125 * MINUTE, now - 120 * MINUTE, now - 118 * MINUTE, now - 115 * MINUTE],
+          now - 115 * MINUTE,
+          MINUTE,
+        );
+        assert.deepEqual(
+          (await readAfter(h, h.ids.format(address, 3))).map((event) => event.data),
+          [{ n: 3 }],
+        );
         const nearEnd = await h.layout.eventTtl(address, 4);
         assert.ok(nearEnd !== undefined && nearEnd > 2 * MINUTE, `refreshed, got ${nearEnd}`);
         assert.ok(Date.now() + nearEnd <= now + 5 * MINUTE + 1_000, `expires by the absolute limit, got ${nearEnd} ms left`);
@@ -88,7 +102,10 @@ export function defineExpiryTests(suite: StoreSuiteContext): void {
         await age(generic.metadataKey(address), { m: Streaming, c: true, f: 1, l: 4, w: now - 40 * MINUTE });
 
         h.trips.reset();
-        assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['stale', 'near its end', 'fresh', 'past its end']);
+        assert.deepEqual(
+          (await readFromStart(h, address)).map((event) => event.data),
+          ['stale', 'near its end', 'fresh', 'past its end'],
+        );
         await waitFor(async () => ((await generic.eventTtl(address, 1)) ?? 0) > 2 * MINUTE, 'the stale event to be refreshed');
         // Opening the reader is one read (it finds the completed stream's metadata stale), reading
         // the page is another (stale events); each sends its refreshes in one call.

@@ -23,7 +23,14 @@ export function defineInvalidInputTests(suite: StoreSuiteContext): void {
         ['a circular object', circular],
         ['a function', () => 1],
         ['a symbol', Symbol('data')],
-        ['a toJSON that throws', { toJSON: () => { throw new Error('no'); } }],
+        [
+          'a toJSON that throws',
+          {
+            toJSON: () => {
+              throw new Error('no');
+            },
+          },
+        ],
         ['a toJSON that gives nothing', { toJSON: () => undefined }],
       ];
       h.trips.reset();
@@ -34,7 +41,10 @@ export function defineInvalidInputTests(suite: StoreSuiteContext): void {
       const next = await writer.write({ data: 'fine' });
       assert.equal(sequenceOf(h, next.id), 1, 'refused events took no sequence');
       await writer.complete();
-      assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['fine']);
+      assert.deepEqual(
+        (await readFromStart(h, address)).map((event) => event.data),
+        ['fine'],
+      );
     });
 
     it('events larger than maxEventBytes are refused with SseInvalidInputError', async (t) => {
@@ -74,17 +84,40 @@ export function defineInvalidInputTests(suite: StoreSuiteContext): void {
       const badIds: unknown[] = ['x'.repeat(17), 5, null, undefined, {}, ['a'], '\ud800 lone surrogate'.slice(0, 10)];
       for (const bad of badIds) {
         const label = `${typeof bad} ${String(bad).slice(0, 20)}`;
-        await assert.rejects(h.store.createStream({ sessionId: bad as string, streamId: 'ok' }), isError(SseInvalidInputError), `session ${label}`);
-        await assert.rejects(h.store.createStream({ sessionId: 'ok', streamId: bad as string }), isError(SseInvalidInputError), `stream ${label}`);
-        await assert.rejects(h.store.getStreamReaderFromStart({ sessionId: bad as string, streamId: 'ok' }), isError(SseInvalidInputError), label);
-        await assert.rejects(h.store.getStreamReaderFromStart({ sessionId: 'ok', streamId: bad as string }), isError(SseInvalidInputError), label);
+        await assert.rejects(
+          h.store.createStream({ sessionId: bad as string, streamId: 'ok' }),
+          isError(SseInvalidInputError),
+          `session ${label}`,
+        );
+        await assert.rejects(
+          h.store.createStream({ sessionId: 'ok', streamId: bad as string }),
+          isError(SseInvalidInputError),
+          `stream ${label}`,
+        );
+        await assert.rejects(
+          h.store.getStreamReaderFromStart({ sessionId: bad as string, streamId: 'ok' }),
+          isError(SseInvalidInputError),
+          label,
+        );
+        await assert.rejects(
+          h.store.getStreamReaderFromStart({ sessionId: 'ok', streamId: bad as string }),
+          isError(SseInvalidInputError),
+          label,
+        );
         await assert.rejects(h.store.deleteStreamsForSession(bad as string), isError(SseInvalidInputError), label);
       }
       for (const options of [null, undefined, 'session', 5]) {
         await assert.rejects(h.store.createStream(options as never), isError(SseInvalidInputError), `createStream(${String(options)})`);
-        await assert.rejects(h.store.getStreamReaderFromStart(options as never), isError(SseInvalidInputError), `getStreamReaderFromStart(${String(options)})`);
+        await assert.rejects(
+          h.store.getStreamReaderFromStart(options as never),
+          isError(SseInvalidInputError),
+          `getStreamReaderFromStart(${String(options)})`,
+        );
       }
-      await assert.rejects(h.store.createStream({ sessionId: 'ok', streamId: 'ok', mode: 'sometimes' as never }), isError(SseInvalidInputError));
+      await assert.rejects(
+        h.store.createStream({ sessionId: 'ok', streamId: 'ok', mode: 'sometimes' as never }),
+        isError(SseInvalidInputError),
+      );
       assert.equal(h.trips.count(), 0, 'refused before any call to the backend');
       // Nothing was reserved by the refused calls.
       await h.store.createStream({ sessionId: 'ok', streamId: 'ok' });
@@ -111,7 +144,11 @@ export function defineInvalidInputTests(suite: StoreSuiteContext): void {
         'options',
       ];
       for (const options of invalid) {
-        assert.throws(() => createSseEventStore(options as never), SseEventStoreConfigurationError, JSON.stringify(options, (key, value) => (key === 'cache' && typeof value === 'object' ? '[cache]' : value)));
+        assert.throws(
+          () => createSseEventStore(options as never),
+          SseEventStoreConfigurationError,
+          JSON.stringify(options, (key, value) => (key === 'cache' && typeof value === 'object' ? '[cache]' : value)),
+        );
       }
     });
   });

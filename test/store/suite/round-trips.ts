@@ -16,7 +16,9 @@ export function defineRoundTripTests(suite: StoreSuiteContext): void {
       const writer = await h.store.createStream({ sessionId: 'trips', streamId: 'steady' });
       h.trips.reset();
       for (let n = 0; n < 100; n++) await writer.write({ data: { n } });
-      console.log(`[${path}] round trips: 100 awaited writes took ${h.trips.count()} calls (${h.trips.count('write')} writes) = ${h.trips.count() / 100} per event`);
+      console.log(
+        `[${path}] round trips: 100 awaited writes took ${h.trips.count()} calls (${h.trips.count('write')} writes) = ${h.trips.count() / 100} per event`,
+      );
       assert.equal(h.trips.count('write'), 100);
       assert.equal(h.trips.count(), 100, 'nothing else');
     });
@@ -26,7 +28,9 @@ export function defineRoundTripTests(suite: StoreSuiteContext): void {
       const writer = await h.store.createStream({ sessionId: 'trips', streamId: 'burst' });
       h.trips.reset();
       const written = await writeMany(writer, 100);
-      console.log(`[${path}] round trips: 100 concurrent writes took ${h.trips.count()} calls (${h.trips.count('write')} writes) = ${h.trips.count() / 100} per event`);
+      console.log(
+        `[${path}] round trips: 100 concurrent writes took ${h.trips.count()} calls (${h.trips.count('write')} writes) = ${h.trips.count() / 100} per event`,
+      );
       assert.equal(new Set(written.map((event) => event.id)).size, 100);
       assert.equal(h.trips.count(), h.trips.count('write'), 'writes only');
       assert.ok(h.trips.count('write') <= 5, `far fewer than 100: ${h.trips.count('write')}`);
@@ -41,7 +45,10 @@ export function defineRoundTripTests(suite: StoreSuiteContext): void {
       const opening = h.trips.trips.map((trip) => trip.operation);
       console.log(`[${path}] round trips: createStream took ${JSON.stringify(opening)}`);
       assert.equal(h.trips.count('write'), 1, 'createStream: one write');
-      assert.ok(h.trips.count('read') <= 1 && h.trips.count() === h.trips.count('read') + 1, `at most one read besides: ${JSON.stringify(opening)}`);
+      assert.ok(
+        h.trips.count('read') <= 1 && h.trips.count() === h.trips.count('read') + 1,
+        `at most one read besides: ${JSON.stringify(opening)}`,
+      );
       assert.deepEqual(h.trips.touching(indexKey), opening, 'each of them updates the index with the stream');
       h.trips.reset();
       for (let n = 0; n < 20; n++) await writer.write({ data: n });
@@ -61,7 +68,9 @@ export function defineRoundTripTests(suite: StoreSuiteContext): void {
       h.trips.reset();
       const replayed = await readAfter(h, h.ids.format(address, 0));
       const expected = Math.ceil(1_000 / 256) + 1;
-      console.log(`[${path}] round trips: replaying 1000 events (page 256) took ${h.trips.count('read')} reads and ${h.trips.count() - h.trips.count('read')} other calls; pages of up to 256 events cost 1 read each, plus 1 to open the reader`);
+      console.log(
+        `[${path}] round trips: replaying 1000 events (page 256) took ${h.trips.count('read')} reads and ${h.trips.count() - h.trips.count('read')} other calls; pages of up to 256 events cost 1 read each, plus 1 to open the reader`,
+      );
       assert.equal(replayed.length, 1_000);
       assert.equal(h.trips.count('read'), expected);
       assert.equal(h.trips.count(), expected, 'reads only: fresh events need no refresh');

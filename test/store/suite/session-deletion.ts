@@ -24,16 +24,26 @@ export function defineSessionDeletionTests(suite: StoreSuiteContext): void {
       const addresses = writers.map((writer) => ({ sessionId, streamId: writer.streamId }));
       const storedState = async () =>
         Promise.all(addresses.map(async (address) => [await h.layout.hasMetadata(address), await h.layout.storedSequences(address, 2)]));
-      assert.deepEqual(await storedState(), addresses.map(() => [true, [1, 2]]), 'everything was stored');
+      assert.deepEqual(
+        await storedState(),
+        addresses.map(() => [true, [1, 2]]),
+        'everything was stored',
+      );
 
       await h.store.deleteStreamsForSession(sessionId);
 
       for (const event of written) assert.equal(await h.store.getStreamReader(event.id), null);
       for (const address of addresses) assert.equal(await h.store.getStreamReaderFromStart(address), null);
-      assert.deepEqual(await storedState(), addresses.map(() => [false, []]));
+      assert.deepEqual(
+        await storedState(),
+        addresses.map(() => [false, []]),
+      );
       assert.deepEqual(await h.layout.sessionKeys(sessionId), [h.layout.tombstoneKey(sessionId)], 'the index is gone too');
       // Another session is untouched.
-      assert.deepEqual((await readFromStart(h, { sessionId: 'neighbour', streamId: 'stream-0' })).map((event) => event.id), [kept.id]);
+      assert.deepEqual(
+        (await readFromStart(h, { sessionId: 'neighbour', streamId: 'stream-0' })).map((event) => event.id),
+        [kept.id],
+      );
     });
 
     it('deletes in batches: 3 streams of 500 events take a handful of round trips', async (t) => {
@@ -77,7 +87,10 @@ export function defineSessionDeletionTests(suite: StoreSuiteContext): void {
       assert.ok('error' in lateOutcome && lateOutcome.error instanceof SseSessionDeletedError);
       assert.deepEqual(subscribedLate.values, []);
 
-      await assert.rejects(writerA.write({ data: 'a2' }), isError(SseSessionDeletedError, (error) => assert.equal(error.sessionId, sessionId)));
+      await assert.rejects(
+        writerA.write({ data: 'a2' }),
+        isError(SseSessionDeletedError, (error) => assert.equal(error.sessionId, sessionId)),
+      );
       await assert.rejects(writerB.setMode(Streaming), isError(SseSessionDeletedError));
       await assert.rejects(h.store.createStream(a), isError(SseSessionDeletedError));
       await assert.rejects(h.store.createStream({ sessionId, streamId: 'new' }), isError(SseSessionDeletedError));

@@ -111,7 +111,11 @@ export function createStoreSuiteContext(path: StorePath): StoreSuiteContext {
     return collect(reader.events());
   }
 
-  async function writeMany(writer: { write(event: { data: unknown }): Promise<{ id: string }> }, count: number, data = (n: number): unknown => ({ n })) {
+  async function writeMany(
+    writer: { write(event: { data: unknown }): Promise<{ id: string }> },
+    count: number,
+    data = (n: number): unknown => ({ n }),
+  ) {
     return Promise.all(Array.from({ length: count }, (_, n) => writer.write({ data: data(n) })));
   }
 

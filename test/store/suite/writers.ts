@@ -16,7 +16,10 @@ export function defineWriterTests(suite: StoreSuiteContext): void {
       const address = { sessionId: 'burst', streamId: 'main' };
       const writer = await h.store.createStream(address);
       const written = await writeMany(writer, 1_000);
-      assert.deepEqual(written.map((event) => sequenceOf(h, event.id)), written.map((_, n) => n + 1));
+      assert.deepEqual(
+        written.map((event) => sequenceOf(h, event.id)),
+        written.map((_, n) => n + 1),
+      );
       await writer.complete();
       const read = await readFromStart(h, address);
       assert.equal(read.length, 1_000);
@@ -68,7 +71,10 @@ export function defineWriterTests(suite: StoreSuiteContext): void {
       await Promise.all(readers);
       await streamed.complete();
       assert.deepEqual(await live.ended, { completed: true });
-      assert.deepEqual(live.values.map((event) => (event.data as { n: number }).n), Array.from({ length: 1_000 }, (_, n) => n));
+      assert.deepEqual(
+        live.values.map((event) => (event.data as { n: number }).n),
+        Array.from({ length: 1_000 }, (_, n) => n),
+      );
       assert.ok(
         snapshotLengths.some((length) => length > 0 && length < 1_000),
         `some snapshot was taken mid-stream (lengths: ${snapshotLengths.slice(0, 20).join(', ')}...)`,
@@ -93,10 +99,19 @@ export function defineWriterTests(suite: StoreSuiteContext): void {
       await second.write({ data: 'new 1' });
       await second.complete();
       assert.deepEqual(await live.ended, { completed: true });
-      assert.deepEqual(live.values.map((event) => event.data), ['old 1', 'old 2', 'new 0', 'new 1']);
+      assert.deepEqual(
+        live.values.map((event) => event.data),
+        ['old 1', 'old 2', 'new 0', 'new 1'],
+      );
       const all = await readFromStart(h, address);
-      assert.deepEqual(all.map((event) => event.data), ['old 0', 'old 1', 'old 2', 'new 0', 'new 1']);
-      assert.deepEqual(all.slice(0, 3).map((event) => event.id), old.map((event) => event.id));
+      assert.deepEqual(
+        all.map((event) => event.data),
+        ['old 0', 'old 1', 'old 2', 'new 0', 'new 1'],
+      );
+      assert.deepEqual(
+        all.slice(0, 3).map((event) => event.id),
+        old.map((event) => event.id),
+      );
     });
 
     it('while the first is open in this process, createStream rejects with SseStreamWriterConflictError', async (t) => {
@@ -104,10 +119,13 @@ export function defineWriterTests(suite: StoreSuiteContext): void {
       const address = { sessionId: 'conflict', streamId: 'main' };
       const first = await h.store.createStream(address);
       await first.write({ data: 1 });
-      await assert.rejects(h.store.createStream(address), isError(SseStreamWriterConflictError, (error) => {
-        assert.equal(error.sessionId, 'conflict');
-        assert.equal(error.streamId, 'main');
-      }));
+      await assert.rejects(
+        h.store.createStream(address),
+        isError(SseStreamWriterConflictError, (error) => {
+          assert.equal(error.sessionId, 'conflict');
+          assert.equal(error.streamId, 'main');
+        }),
+      );
       await assert.rejects(h.store.createStream({ ...address, mode: Polling }), isError(SseStreamWriterConflictError));
       // The refused attempts did not disturb the open writer.
       assert.equal(sequenceOf(h, (await first.write({ data: 2 })).id), 2);

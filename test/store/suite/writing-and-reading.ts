@@ -42,9 +42,15 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       await writer.complete();
 
       const all = await readFromStart(h, address);
-      assert.deepEqual(all.map((event) => [event.id, event.data]), written.map((event) => [event.id, event.data]));
+      assert.deepEqual(
+        all.map((event) => [event.id, event.data]),
+        written.map((event) => [event.id, event.data]),
+      );
       const rest = await readAfter(h, written[9].id);
-      assert.deepEqual(rest.map((event) => event.id), written.slice(10).map((event) => event.id));
+      assert.deepEqual(
+        rest.map((event) => event.id),
+        written.slice(10).map((event) => event.id),
+      );
       assert.deepEqual(await readAfter(h, written[24].id), []);
     });
 
@@ -65,8 +71,14 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       }
       for (const address of addresses) {
         const label = `${address.sessionId}/${address.streamId}`;
-        assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), [`${label} 1`, `${label} 2`]);
-        assert.deepEqual((await readAfter(h, first[label])).map((event) => event.data), [`${label} 2`]);
+        assert.deepEqual(
+          (await readFromStart(h, address)).map((event) => event.data),
+          [`${label} 1`, `${label} 2`],
+        );
+        assert.deepEqual(
+          (await readAfter(h, first[label])).map((event) => event.data),
+          [`${label} 2`],
+        );
       }
       // With the session given, an id of another session is not resumed.
       assert.equal(await h.store.getStreamReader(first['alice/a'], { sessionId: 'bob' }), null);
@@ -91,10 +103,19 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
         ['{"looks":"like json"}', '{"looks":"like json"}'],
         ['ünïcödé ✓ 🎉', 'ünïcödé ✓ 🎉'],
         [{}, {}],
-        [{ a: 1, nested: { b: [1, 2, { c: null }] } }, { a: 1, nested: { b: [1, 2, { c: null }] } }],
+        [
+          { a: 1, nested: { b: [1, 2, { c: null }] } },
+          { a: 1, nested: { b: [1, 2, { c: null }] } },
+        ],
         [[], []],
-        [[1, 'two', null, { three: 3 }], [1, 'two', null, { three: 3 }]],
-        [{ jsonrpc: '2.0', id: 1, result: {} }, { jsonrpc: '2.0', id: 1, result: {} }],
+        [
+          [1, 'two', null, { three: 3 }],
+          [1, 'two', null, { three: 3 }],
+        ],
+        [
+          { jsonrpc: '2.0', id: 1, result: {} },
+          { jsonrpc: '2.0', id: 1, result: {} },
+        ],
       ];
       const address = { sessionId: 'data', streamId: 'kinds' };
       const writer = await h.store.createStream(address);
@@ -104,7 +125,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       }
       await writer.complete();
       const read = await readFromStart(h, address);
-      assert.deepEqual(read.map((event) => event.data), cases.map(([, expected]) => expected));
+      assert.deepEqual(
+        read.map((event) => event.data),
+        cases.map(([, expected]) => expected),
+      );
     });
 
     it('the retry interval round-trips, and an absent one stays absent', async (t) => {
@@ -115,7 +139,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       for (const retry of retries) await writer.write(retry === undefined ? { data: 'x' } : { data: 'x', retry });
       await writer.complete();
       const read = await readFromStart(h, address);
-      assert.deepEqual(read.map((event) => event.retry), retries);
+      assert.deepEqual(
+        read.map((event) => event.retry),
+        retries,
+      );
       assert.equal('retry' in read[4], false);
     });
 
@@ -127,7 +154,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       for (const type of types) await writer.write(type === undefined ? { data: 'x' } : { data: 'x', type });
       await writer.complete();
       const read = await readFromStart(h, address);
-      assert.deepEqual(read.map((event) => event.type), types);
+      assert.deepEqual(
+        read.map((event) => event.type),
+        types,
+      );
       assert.equal('type' in read[5], false);
     });
 
@@ -143,7 +173,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       const next = await writer.write({ data: 'own' });
       assert.equal(sequenceOf(h, next.id), 1, 'the skipped event took no sequence');
       await writer.complete();
-      assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['own']);
+      assert.deepEqual(
+        (await readFromStart(h, address)).map((event) => event.data),
+        ['own'],
+      );
     });
 
     it('a polling reader returns what is stored and ends, reading the cache once', async (t) => {
@@ -155,7 +188,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       assert.ok(reader);
       h.trips.reset();
       const events = await collect(reader.events());
-      assert.deepEqual(events.map((event) => event.id), written.map((event) => event.id));
+      assert.deepEqual(
+        events.map((event) => event.id),
+        written.map((event) => event.id),
+      );
       assert.equal(h.trips.count('read'), 1);
       assert.equal(h.trips.count(), 1, 'one read of metadata and events together, nothing else');
 
@@ -181,8 +217,14 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       assert.equal(live.outcome, undefined, 'still open while the writer is');
       await writer.complete();
       assert.deepEqual(await live.ended, { completed: true });
-      assert.deepEqual(live.values.map((event) => event.data), [0, 1, 2, 3, 4].map((n) => ({ n })));
-      assert.deepEqual(live.values.map((event) => sequenceOf(h, event.id)), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        live.values.map((event) => event.data),
+        [0, 1, 2, 3, 4].map((n) => ({ n })),
+      );
+      assert.deepEqual(
+        live.values.map((event) => sequenceOf(h, event.id)),
+        [1, 2, 3, 4, 5],
+      );
     });
 
     it('switching the stream to polling ends a waiting streaming reader', async (t) => {
@@ -195,7 +237,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       await writer.write({ data: 'second' });
       await writer.setMode(Polling);
       assert.deepEqual(await live.ended, { completed: true });
-      assert.deepEqual(live.values.map((event) => event.data), ['first', 'second']);
+      assert.deepEqual(
+        live.values.map((event) => event.data),
+        ['first', 'second'],
+      );
       // The writer is still open and writable after the switch.
       const third = await writer.write({ data: 'third' });
       assert.equal(sequenceOf(h, third.id), 3);
@@ -247,7 +292,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       await writer[Symbol.asyncDispose]();
       assert.equal(h.trips.count('write'), 1, 'the completion was stored once');
       assert.deepEqual(await live.ended, { completed: true });
-      assert.deepEqual(live.values.map((event) => event.data), ['1']);
+      assert.deepEqual(
+        live.values.map((event) => event.data),
+        ['1'],
+      );
     });
 
     it('disposing the writer (await using) completes the stream', async (t) => {
@@ -261,7 +309,10 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
         await live.waitForCount(1);
       }
       assert.deepEqual(await live.ended, { completed: true });
-      assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['only']);
+      assert.deepEqual(
+        (await readFromStart(h, address)).map((event) => event.data),
+        ['only'],
+      );
     });
 
     it('writes and mode changes after complete() reject with SseStreamClosedError; writes issued before it are stored', async (t) => {
@@ -274,11 +325,17 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       await assert.rejects(writer.setMode(Polling), isError(SseStreamClosedError));
       await completed;
       assert.equal(sequenceOf(h, (await before).id), 1);
-      await assert.rejects(writer.write({ data: 'after' }), isError(SseStreamClosedError, (error) => {
-        assert.equal(error.sessionId, 'closed');
-        assert.equal(error.streamId, 'main');
-      }));
-      assert.deepEqual((await readFromStart(h, address)).map((event) => event.data), ['before']);
+      await assert.rejects(
+        writer.write({ data: 'after' }),
+        isError(SseStreamClosedError, (error) => {
+          assert.equal(error.sessionId, 'closed');
+          assert.equal(error.streamId, 'main');
+        }),
+      );
+      assert.deepEqual(
+        (await readFromStart(h, address)).map((event) => event.data),
+        ['before'],
+      );
     });
 
     it('getStreamReaderFromStart and a sequence-0 id read from the first event, also for an empty stream', async (t) => {
@@ -293,8 +350,14 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       const again = await h.store.createStream(address);
       await writeMany(again, 3);
       await again.complete();
-      assert.deepEqual((await readFromStart(h, address)).map((event) => sequenceOf(h, event.id)), [1, 2, 3]);
-      assert.deepEqual((await readAfter(h, zero)).map((event) => sequenceOf(h, event.id)), [1, 2, 3]);
+      assert.deepEqual(
+        (await readFromStart(h, address)).map((event) => sequenceOf(h, event.id)),
+        [1, 2, 3],
+      );
+      assert.deepEqual(
+        (await readAfter(h, zero)).map((event) => sequenceOf(h, event.id)),
+        [1, 2, 3],
+      );
     });
   });
 }

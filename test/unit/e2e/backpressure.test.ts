@@ -50,7 +50,6 @@ after(async () => {
   await app.close();
 });
 
-
 test('a client that stops reading stops the replay; when it reads again it gets everything in order', { timeout: 120_000 }, async (t) => {
   counted.reset();
   const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) =>

@@ -57,7 +57,9 @@ for (const platform of ['express', 'fastify'] satisfies Platform[]) {
       await running?.app.close();
     });
 
-    it('a client that disconnects mid-stream and resumes with Last-Event-ID gets every event once, in order', { timeout: 30_000 }, async () => {
+    it('a client that disconnects mid-stream and resumes with Last-Event-ID gets every event once, in order', {
+      timeout: 30_000,
+    }, async () => {
       const { baseUrl } = running;
       const url = streamUrl(baseUrl, 'session-a', 'job-1');
       const written: string[] = [];
@@ -88,7 +90,11 @@ for (const platform of ['express', 'fastify'] satisfies Platform[]) {
         received.map((event) => event.data),
         Array.from({ length: 15 }, (_, index) => ({ n: index + 1 })),
       );
-      assert.deepEqual(received.map((event) => event.id), written, 'each event arrives under the id its write returned');
+      assert.deepEqual(
+        received.map((event) => event.id),
+        written,
+        'each event arrives under the id its write returned',
+      );
 
       // Resuming after the last event of a completed stream: an empty 200 response that ends.
       // (Nest 12 sends the SSE headers first; Nest 11 ends an SSE response that had nothing to
@@ -135,7 +141,10 @@ for (const platform of ['express', 'fastify'] satisfies Platform[]) {
       }
       await producer;
 
-      assert.deepEqual(received, Array.from({ length: total }, (_, index) => ({ n: index + 1 })));
+      assert.deepEqual(
+        received,
+        Array.from({ length: total }, (_, index) => ({ n: index + 1 })),
+      );
       assert.ok(connections >= Math.floor(total / 7), `reconnected ${connections} times`);
     });
 
@@ -148,8 +157,14 @@ for (const platform of ['express', 'fastify'] satisfies Platform[]) {
 
       const alice = await connect(streamUrl(baseUrl, 'alice', 'inbox'));
       const bob = await connect(streamUrl(baseUrl, 'bob', 'inbox'));
-      assert.deepEqual((await drain(alice)).map((event) => event.data), [{ to: 'alice' }]);
-      assert.deepEqual((await drain(bob)).map((event) => event.data), [{ to: 'bob' }]);
+      assert.deepEqual(
+        (await drain(alice)).map((event) => event.data),
+        [{ to: 'alice' }],
+      );
+      assert.deepEqual(
+        (await drain(bob)).map((event) => event.data),
+        [{ to: 'bob' }],
+      );
     });
 
     it('did not log any error while serving', () => {

@@ -121,10 +121,17 @@ describe('EventIdCodec', () => {
 
     it('never throws, whatever the input (property)', () => {
       fc.assert(
-        fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('.', 'A', '0', '1', '-', '_', '=', '\ud800') }), fc.anything()), (input) => {
-          const parsed = codec.parse(input);
-          if (parsed !== undefined) assert.equal(codec.format(parsed, parsed.sequence), input);
-        }),
+        fc.property(
+          fc.oneof(
+            fc.string({ unit: 'binary' }),
+            fc.string({ unit: fc.constantFrom('.', 'A', '0', '1', '-', '_', '=', '\ud800') }),
+            fc.anything(),
+          ),
+          (input) => {
+            const parsed = codec.parse(input);
+            if (parsed !== undefined) assert.equal(codec.format(parsed, parsed.sequence), input);
+          },
+        ),
         { numRuns: 2_000 },
       );
     });

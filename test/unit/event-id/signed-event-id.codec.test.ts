@@ -88,9 +88,14 @@ describe('SignedEventIdCodec', () => {
 
     it('any well-formed session and stream id and safe sequence round-trips (property)', () => {
       fc.assert(
-        fc.property(fc.string({ unit: 'binary', maxLength: 64 }), fc.string({ unit: 'binary', maxLength: 64 }), fc.maxSafeNat(), (sessionId, streamId, sequence) => {
-          assert.deepEqual(codec.parse(codec.format({ sessionId, streamId }, sequence)), { sessionId, streamId, sequence });
-        }),
+        fc.property(
+          fc.string({ unit: 'binary', maxLength: 64 }),
+          fc.string({ unit: 'binary', maxLength: 64 }),
+          fc.maxSafeNat(),
+          (sessionId, streamId, sequence) => {
+            assert.deepEqual(codec.parse(codec.format({ sessionId, streamId }, sequence)), { sessionId, streamId, sequence });
+          },
+        ),
         { numRuns: 500 },
       );
     });
@@ -125,7 +130,11 @@ describe('SignedEventIdCodec', () => {
     }
 
     it('any single changed character of an id (property)', () => {
-      const ids = [codec.format(address, 12), codec.format({ sessionId: '', streamId: '' }, 0), codec.format({ sessionId: '日本', streamId: 's' }, 987654321)];
+      const ids = [
+        codec.format(address, 12),
+        codec.format({ sessionId: '', streamId: '' }, 0),
+        codec.format({ sessionId: '日本', streamId: 's' }, 987654321),
+      ];
       fc.assert(
         fc.property(fc.constantFrom(...ids), fc.nat(), fc.constantFrom(...'ABCabc019-_.{}:'), (original, at, replacement) => {
           const index = at % original.length;

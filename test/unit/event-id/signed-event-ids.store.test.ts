@@ -46,9 +46,16 @@ describe('a store with signed event ids', () => {
     }
     const store = instance(NEW_SECRET);
     const all = await collect((await store.getStreamReaderFromStart({ ...address, streamId: 'basic' }))!.events());
-    assert.deepEqual(all.map((event) => event.id), ids, 'readers emit the ids the writer gave');
+    assert.deepEqual(
+      all.map((event) => event.id),
+      ids,
+      'readers emit the ids the writer gave',
+    );
     const resumed = await collect((await store.getStreamReader(ids[0]))!.events());
-    assert.deepEqual(resumed.map((event) => event.data), [{ n: 1 }, { n: 2 }]);
+    assert.deepEqual(
+      resumed.map((event) => event.data),
+      [{ n: 1 }, { n: 2 }],
+    );
     assert.ok(await store.getStreamReader(ids[2], { sessionId: address.sessionId }), 'the session check sees through the encryption');
     assert.equal(await store.getStreamReader(ids[2], { sessionId: 'mallory' }), null);
   });
@@ -84,12 +91,18 @@ describe('a store with signed event ids', () => {
     const rotating = instance([NEW_SECRET, OLD_SECRET]);
 
     const resumed = await collect((await rotating.getStreamReader(oldIds[0]))!.events());
-    assert.deepEqual(resumed.map((event) => event.data), [{ n: 1 }, { n: 2 }]);
+    assert.deepEqual(
+      resumed.map((event) => event.data),
+      [{ n: 1 }, { n: 2 }],
+    );
     const newIds = resumed.map((event) => event.id);
     assert.notDeepEqual(newIds, oldIds.slice(1), 'the replay carries ids signed with the new secret');
     // An instance that has the new secret only accepts what the rotating instance issued.
     const updated = instance(NEW_SECRET);
-    assert.deepEqual((await collect((await updated.getStreamReader(newIds[0]))!.events())).map((event) => event.data), [{ n: 2 }]);
+    assert.deepEqual(
+      (await collect((await updated.getStreamReader(newIds[0]))!.events())).map((event) => event.data),
+      [{ n: 2 }],
+    );
     assert.equal(await updated.getStreamReader(oldIds[0]), null, 'the old secret is gone: its ids are refused');
     // An instance that still has the old secret only (not yet rolled out) refuses the new ids.
     assert.equal(await instance(OLD_SECRET).getStreamReader(newIds[0]), null);

@@ -14,7 +14,7 @@ describe('printableId', () => {
   });
 
   it('escapes ANSI escapes, other control characters, quotes and backslashes', () => {
-    const printed = printableId("\u001b[31mred\u001b[0m \u0000 \u0085 \u2028 ' \" \\");
+    const printed = printableId('\u001b[31mred\u001b[0m \u0000 \u0085 \u2028 \' " \\');
     assert.equal(printed, "'\\u001b[31mred\\u001b[0m \\u0000 \\u0085 \\u2028 \\' \" \\\\'");
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is that no control character is left
     assert.doesNotMatch(printed, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);

@@ -70,14 +70,22 @@ export const forRootAsyncTakes: SseEventStoreModuleAsyncOptions = {} as Paramete
 export const exportedTypeIsTaken: Parameters<typeof SseEventStoreModule.forRootAsync>[0] = {} as SseEventStoreModuleAsyncOptions;
 
 export const refusedAtCompileTime = (): unknown[] => [
-  // @ts-expect-error an options factory must have createSseEventStoreOptions()
-  SseEventStoreModule.forRootAsync({ useClass: class { createOptions = (): SseEventStoreModuleOptions => ({}) } }),
+  SseEventStoreModule.forRootAsync({
+    // @ts-expect-error an options factory must have createSseEventStoreOptions()
+    useClass: class {
+      createOptions = (): SseEventStoreModuleOptions => ({});
+    },
+  }),
   // @ts-expect-error useExisting names an options factory too
   SseEventStoreModule.forRootAsync({ useExisting: AppSettingsModule }),
   // @ts-expect-error what useFactory returns is checked against the module options
   SseEventStoreModule.forRootAsync({ useFactory: () => ({ maxEventBytes: '64' }) }),
-  // @ts-expect-error so is what an options factory returns
-  { useClass: class { createSseEventStoreOptions = () => ({ storage: 'memory' }) } } satisfies SseEventStoreModuleAsyncOptions,
+  {
+    // @ts-expect-error so is what an options factory returns
+    useClass: class {
+      createSseEventStoreOptions = () => ({ storage: 'memory' });
+    },
+  } satisfies SseEventStoreModuleAsyncOptions,
 ];
 
 /** The store the module registered, and the options it resolved. */

@@ -19,7 +19,10 @@ async function assertWorkingStore(store: SseEventStore, streamId = 'stream'): Pr
   const reader = await store.getStreamReaderFromStart({ sessionId: 'session', streamId });
   assert.ok(reader);
   const events = await firstValueFrom(reader.events().pipe(toArray()));
-  assert.deepEqual(events.map((event) => event.data), ['one', { n: 2 }]);
+  assert.deepEqual(
+    events.map((event) => event.data),
+    ['one', { n: 2 }],
+  );
   assert.equal(events[0].id, first.id);
 }
 
@@ -161,10 +164,7 @@ describe('SseEventStoreModule registration', () => {
 
   it('forRootAsync({ isGlobal: true }) makes the store injectable in modules that do not import it', async () => {
     moduleRef = await Test.createTestingModule({
-      imports: [
-        FeatureModule,
-        SseEventStoreModule.forRootAsync({ isGlobal: true, useFactory: () => ({ maxEventBytes: 64 }) }),
-      ],
+      imports: [FeatureModule, SseEventStoreModule.forRootAsync({ isGlobal: true, useFactory: () => ({ maxEventBytes: 64 }) })],
     }).compile();
     const { store } = moduleRef.get(FeatureService);
     assert.equal(store, moduleRef.get(SseEventStore));
@@ -194,6 +194,9 @@ describe('SseEventStoreModule registration', () => {
     const reader = await second.getStreamReader(id);
     assert.ok(reader);
     const events = await firstValueFrom(reader.events().pipe(take(1), toArray()));
-    assert.deepEqual(events.map((event) => event.data), ['again']);
+    assert.deepEqual(
+      events.map((event) => event.data),
+      ['again'],
+    );
   });
 });

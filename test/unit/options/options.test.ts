@@ -76,19 +76,13 @@ describe('resolveSseEventStoreOptions', () => {
 
   for (const options of [null, 'sse', 42, []]) {
     it(`rejects options that are not an object: ${JSON.stringify(options)}`, () => {
-      assert.throws(
-        () => resolveSseEventStoreOptions(options as unknown as SseEventStoreModuleOptions),
-        SseEventStoreConfigurationError,
-      );
+      assert.throws(() => resolveSseEventStoreOptions(options as unknown as SseEventStoreModuleOptions), SseEventStoreConfigurationError);
     });
   }
 
   for (const cache of [null, 'redis://localhost', {}, { mget: () => undefined }]) {
     it(`rejects a cache that is not a cache-manager cache: ${JSON.stringify(cache)}`, () => {
-      assert.throws(
-        () => resolveSseEventStoreOptions({ cache } as unknown as SseEventStoreModuleOptions),
-        SseEventStoreConfigurationError,
-      );
+      assert.throws(() => resolveSseEventStoreOptions({ cache } as unknown as SseEventStoreModuleOptions), SseEventStoreConfigurationError);
     });
   }
 });

@@ -23,9 +23,11 @@ class ControlledStore {
     return this.answer(() => void this.data.set(key, value));
   }
   setMany(entries: { key: string; value: unknown }[]) {
-    return this.answer(() => entries.forEach(({ key, value }) => {
-      this.data.set(key, value);
-    }));
+    return this.answer(() =>
+      entries.forEach(({ key, value }) => {
+        this.data.set(key, value);
+      }),
+    );
   }
   delete(key: string) {
     return this.answer(() => this.data.delete(key));

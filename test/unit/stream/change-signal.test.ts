@@ -42,7 +42,10 @@ test('a wait with a timeout ends when the poll is due', async () => {
 });
 
 const appended = (first: number, count: number) =>
-  new AppendedEvents(first, Array.from({ length: count }, (_, index) => encodeEvent(`event ${first + index}`, undefined, undefined, 0)));
+  new AppendedEvents(
+    first,
+    Array.from({ length: count }, (_, index) => encodeEvent(`event ${first + index}`, undefined, undefined, 0)),
+  );
 
 test('the events notified since the last look are handed over in order when nothing else changed', async () => {
   const signal = new ChangeSignal();

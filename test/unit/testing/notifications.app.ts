@@ -1,13 +1,4 @@
-import {
-  Controller,
-  Headers,
-  Injectable,
-  type MessageEvent,
-  Module,
-  NotFoundException,
-  Param,
-  Sse,
-} from '@nestjs/common';
+import { Controller, Headers, Injectable, type MessageEvent, Module, NotFoundException, Param, Sse } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { SseEventStore, SseEventStoreModule } from '../../../lib';
 

@@ -91,9 +91,10 @@ describe('overrideProvider(SseEventStore) in an application that imports SseEven
     const ids = await running.get(NotificationsService).publish('user-1', ['hello']);
     await running.get(NotificationsService).forget('user-2');
 
-    assert.deepEqual(store.writtenEvents('user-1', 'notifications').map(({ id, data }) => ({ id, data })), [
-      { id: ids[0], data: { text: 'hello' } },
-    ]);
+    assert.deepEqual(
+      store.writtenEvents('user-1', 'notifications').map(({ id, data }) => ({ id, data })),
+      [{ id: ids[0], data: { text: 'hello' } }],
+    );
     assert.deepEqual(store.deletedSessions(), ['user-2']);
     const response = await request(running.getHttpServer()).get('/users/user-1/notifications').expect(200);
     assert.deepEqual(parseSse(response.text), [{ event: 'notification', id: ids[0], data: '{"text":"hello"}' }]);

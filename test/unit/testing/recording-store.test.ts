@@ -61,7 +61,10 @@ describe('RecordingSseEventStore', () => {
     const replayed = await readAll(await store.getStreamReaderFromStart(address));
     const recorded = store.writtenEvents(address.sessionId, address.streamId).map(({ id, data }) => ({ id, data }));
     assert.deepEqual(recorded, replayed);
-    assert.deepEqual(replayed.map((event) => event.data), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    assert.deepEqual(
+      replayed.map((event) => event.data),
+      [{ n: 1 }, { n: 2 }, { n: 3 }],
+    );
     // The real store, not the recording, serves resumption.
     assert.deepEqual(await readAll(await store.getStreamReader(recorded[0].id)), replayed.slice(1));
     assert.deepEqual(await readAll(await inner.store.getStreamReader(recorded[0].id)), replayed.slice(1));
@@ -113,17 +116,33 @@ describe('RecordingSseEventStore', () => {
     await assert.rejects(store.createStream({ sessionId: 'session', streamId: 42 as unknown as string }), SseInvalidInputError);
 
     assert.deepEqual(store.writtenEvents(), []);
-    assert.deepEqual(store.activity().map((activity) => activity.kind), ['stream-created']);
+    assert.deepEqual(
+      store.activity().map((activity) => activity.kind),
+      ['stream-created'],
+    );
   });
 
   it('filters written events by session and stream', async () => {
-    for (const [sessionId, streamId] of [['a', 'x'], ['a', 'y'], ['b', 'x']]) {
+    for (const [sessionId, streamId] of [
+      ['a', 'x'],
+      ['a', 'y'],
+      ['b', 'x'],
+    ]) {
       const writer = await store.createStream({ sessionId, streamId });
       await writer.write({ data: `${sessionId}/${streamId}` });
     }
-    assert.deepEqual(store.writtenEvents().map((event) => event.data), ['a/x', 'a/y', 'b/x']);
-    assert.deepEqual(store.writtenEvents('a').map((event) => event.data), ['a/x', 'a/y']);
-    assert.deepEqual(store.writtenEvents('a', 'y').map((event) => event.data), ['a/y']);
+    assert.deepEqual(
+      store.writtenEvents().map((event) => event.data),
+      ['a/x', 'a/y', 'b/x'],
+    );
+    assert.deepEqual(
+      store.writtenEvents('a').map((event) => event.data),
+      ['a/x', 'a/y'],
+    );
+    assert.deepEqual(
+      store.writtenEvents('a', 'y').map((event) => event.data),
+      ['a/y'],
+    );
     assert.deepEqual(store.writtenEvents('b', 'y'), []);
   });
 
@@ -146,9 +165,15 @@ describe('RecordingSseEventStore', () => {
     assert.deepEqual(store.writtenEvents(), []);
 
     await writer.write({ data: 'after reset' });
-    assert.deepEqual(store.writtenEvents().map((event) => event.data), ['after reset']);
+    assert.deepEqual(
+      store.writtenEvents().map((event) => event.data),
+      ['after reset'],
+    );
     await writer.complete();
-    assert.deepEqual((await readAll(await store.getStreamReader(id))).map((event) => event.data), ['also kept', 'after reset']);
+    assert.deepEqual(
+      (await readAll(await store.getStreamReader(id))).map((event) => event.data),
+      ['also kept', 'after reset'],
+    );
   });
 
   it('onModuleDestroy() ends the readers of the wrapped store', { timeout: 10_000 }, async () => {

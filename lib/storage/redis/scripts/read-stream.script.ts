@@ -57,7 +57,8 @@ export const READ_STREAM: RedisScript<ReadStreamInput, ReadStreamResult> = {
       firstSequence: Number(first),
       lastSequence: Number(last),
     };
-    if (status !== 'found' || !Number.isInteger(snapshot.firstSequence) || !Number.isInteger(snapshot.lastSequence)) throw unexpectedReply(lua);
+    if (status !== 'found' || !Number.isInteger(snapshot.firstSequence) || !Number.isInteger(snapshot.lastSequence))
+      throw unexpectedReply(lua);
     return { status, snapshot };
   },
 };

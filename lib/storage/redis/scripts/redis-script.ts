@@ -20,7 +20,11 @@ export function luaScript(name: string, body: string): LuaScript {
 }
 
 /** Sends the script with the encoded input; resolves with the decoded reply. */
-export async function runRedisScript<Input, Result>(commands: RedisCommands, script: RedisScript<Input, Result>, input: Input): Promise<Result> {
+export async function runRedisScript<Input, Result>(
+  commands: RedisCommands,
+  script: RedisScript<Input, Result>,
+  input: Input,
+): Promise<Result> {
   const { keys, args } = script.encode(input);
   return script.decode(await commands.runScript(script.lua, keys, args));
 }

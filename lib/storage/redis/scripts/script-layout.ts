@@ -28,8 +28,14 @@ export class ScriptLayout<K extends string, A extends string> {
    */
   luaBindings(keyBase: number | string = 1, argBase: number | string = 1): string {
     return [
-      bind(this.keys.map((name) => `${luaName(name)}_key`), this.keys.map((_, index) => `KEYS[${indexFrom(keyBase, index)}]`)),
-      bind(this.args.map(luaName), this.args.map((_, index) => `ARGV[${indexFrom(argBase, index)}]`)),
+      bind(
+        this.keys.map((name) => `${luaName(name)}_key`),
+        this.keys.map((_, index) => `KEYS[${indexFrom(keyBase, index)}]`),
+      ),
+      bind(
+        this.args.map(luaName),
+        this.args.map((_, index) => `ARGV[${indexFrom(argBase, index)}]`),
+      ),
     ]
       .filter(Boolean)
       .join('\n');
