@@ -51,16 +51,50 @@ export class RedisCommands {
 
   /** Runs a script on `keys` (all in one hash slot); resolves with its reply. */
   runScript(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.bounded(async (signal) => (await this.sendScript(script, keys, args, signal))[0]);
+  }
+
+  /**
+   * Runs a script and, right behind it, `command` (its keys in the script's hash slot), which must
+   * see what the script saw: both go out together, one round trip, and Redis runs a connection's
+   * commands in order. Resolves with both replies.
+   */
+  runScriptThen(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly string[],
+    command: readonly string[],
+  ): Promise<[unknown, unknown]> {
+    return this.bounded((signal) => this.sendScript(script, keys, args, signal, command));
+  }
+
+  /**
+   * Sends the script by `EVALSHA`, and `then` (if any) behind it. A server that restarted, failed
+   * over or flushed its scripts answers `NOSCRIPT`: both are sent again, the script by `EVAL`
+   * (which loads it). `then` is sent again too, though it ran: it ran before the script, and a
+   * write that landed in between would make the two replies disagree (a page of events read
+   * before the state that lists them, hence events taken for gone).
+   */
+  private async sendScript(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly string[],
+    signal: AbortSignal,
+    then?: readonly string[],
+  ): Promise<[unknown, unknown]> {
     const tail = [String(keys.length), ...keys, ...args];
-    return this.bounded(async (signal) => {
-      try {
-        return await this.connection.send(keys[0], ['EVALSHA', script.sha, ...tail], signal);
-      } catch (error) {
-        // A server that restarted, failed over or flushed its scripts: EVAL loads it again.
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return this.connection.send(keys[0], ['EVAL', script.source, ...tail], signal);
-      }
-    });
+    const send = async (call: string[]): Promise<[unknown, unknown]> => {
+      const scriptReply = this.connection.send(keys[0], call, signal);
+      const thenReply = then ? this.connection.send(keys[0], then, signal) : undefined;
+      thenReply?.catch(() => undefined); // awaited below, unless the script failed first
+      return [await scriptReply, await thenReply];
+    };
+    try {
+      return await send(['EVALSHA', script.sha, ...tail]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return send(['EVAL', script.source, ...tail]);
+    }
   }
 
   /** Runs one command whose keys (the first is `firstKey`) are all in one hash slot. */

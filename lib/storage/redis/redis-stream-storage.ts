@@ -130,24 +130,16 @@ export class RedisStreamStorage extends StreamStorage {
       metadataSliding: metadataSlidingExpiration,
       metadataAbsolute: metadataAbsoluteExpiration,
     };
-    // Both commands go out in the same socket write; Redis runs a connection's commands in order,
-    // and the reply is cut at the last sequence the state reports.
+    // The page is read right after the state, in the same round trip, and cut at the last sequence
+    // the state reports: every sequence up to it that the page lacks is gone.
     const call = READ_STREAM.encode({ keys, args });
-    const state = this.commands.runScript(READ_STREAM.lua, call.keys, call.args);
-    const page =
-      count > 0
-        ? this.commands.run(keys.events, [
-            'XRANGE',
-            keys.events,
-            String(fromSequence),
-            String(fromSequence + count - 1),
-            'COUNT',
-            String(count),
-          ])
-        : Promise.resolve([]);
+    const range = ['XRANGE', keys.events, String(fromSequence), String(fromSequence + count - 1), 'COUNT', String(count)];
     let replies: [unknown, unknown];
     try {
-      replies = await Promise.all([state, page]);
+      replies =
+        count > 0
+          ? await this.commands.runScriptThen(READ_STREAM.lua, call.keys, call.args, range)
+          : [await this.commands.runScript(READ_STREAM.lua, call.keys, call.args), []];
     } catch (error) {
       throw StorageErrors.readFailed('Redis', error);
     }
