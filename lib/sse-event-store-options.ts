@@ -50,14 +50,16 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
   for (const name of POSITIVE_INTEGER_OPTIONS) {
     const value = resolved[name];
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new SseEventStoreConfigurationError(`SseEventStoreModule option '${name}' must be a positive integer, got ${String(value)}.`);
+      throw new SseEventStoreConfigurationError(
+        `SseEventStoreModule option '${name}' must be a positive integer (a number), got ${describeValue(value)}.${conversionHint(value)}`,
+      );
     }
   }
   for (const name of NON_NEGATIVE_INTEGER_OPTIONS) {
     const value = resolved[name];
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new SseEventStoreConfigurationError(
-        `SseEventStoreModule option '${name}' must be a non-negative integer (0 turns it off), got ${String(value)}.`,
+        `SseEventStoreModule option '${name}' must be a non-negative integer (a number; 0 turns it off), got ${describeValue(value)}.${conversionHint(value)}`,
       );
     }
   }
@@ -68,7 +70,7 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
   }
   if (!STORAGE_CHOICES.includes(resolved.storage)) {
     throw new SseEventStoreConfigurationError(
-      `SseEventStoreModule option 'storage' must be one of ${STORAGE_CHOICES.map((choice) => `'${choice}'`).join(', ')}, got ${String(resolved.storage)}.`,
+      `SseEventStoreModule option 'storage' must be one of ${STORAGE_CHOICES.map((choice) => `'${choice}'`).join(', ')}, got ${describeValue(resolved.storage)}.`,
     );
   }
   if (typeof resolved.keyPrefix !== 'string' || resolved.keyPrefix.length === 0) {
@@ -98,6 +100,26 @@ function assertEventIdSecret(option: unknown): void {
       );
     }
   });
+}
+
+/**
+ * A value as an error message shows it: its type and, for a primitive, the value itself, quoted
+ * when it is a string, so that `'1000'` (from an environment variable) is told from `1000`.
+ */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value)}`;
+  if (typeof value === 'number') return `the number ${String(value)}`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `the ${typeof value} ${String(value)}`;
+}
+
+/**
+ * Numeric options are numbers, never parsed from strings (a string's unit or format would be a
+ * guess); configuration read from the environment converts them where it reads them.
+ */
+function conversionHint(value: unknown): string {
+  return typeof value === 'string' ? ' Convert values read from the environment, for example Number(config.get(...)).' : '';
 }
 
 function hasMethods(value: unknown, names: string[]): boolean {

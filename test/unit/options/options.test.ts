@@ -61,6 +61,33 @@ describe('resolveSseEventStoreOptions', () => {
     });
   }
 
+  // Configuration read from the environment hands over strings: every numeric option refuses them
+  // alike, with a message that quotes the value and names its type.
+  for (const name of [...NUMERIC_OPTIONS, 'maxStreamsPerSession', 'keepAliveInterval'] as const) {
+    it(`refuses ${name} = '1000' (a string) with a message that quotes it and names its type`, () => {
+      assert.throws(
+        () => resolveSseEventStoreOptions({ [name]: '1000' } as unknown as SseEventStoreModuleOptions),
+        (error: unknown) =>
+          error instanceof SseEventStoreConfigurationError &&
+          error.message.includes(`option '${name}'`) &&
+          error.message.includes('got the string "1000"') &&
+          error.message.includes('Number('),
+      );
+    });
+  }
+
+  it('names the type of a refused non-string value too', () => {
+    assert.throws(() => resolveSseEventStoreOptions({ maxEventBytes: 1.5 }), /got the number 1\.5\.$/);
+    assert.throws(
+      () => resolveSseEventStoreOptions({ replayPageSize: true } as unknown as SseEventStoreModuleOptions),
+      /got the boolean true\.$/,
+    );
+    assert.throws(
+      () => resolveSseEventStoreOptions({ storage: 'memory' } as unknown as SseEventStoreModuleOptions),
+      /got the string "memory"\.$/,
+    );
+  });
+
   it('accepts keepAliveInterval = 0 (no keep-alive comments)', () => {
     assert.equal(resolveSseEventStoreOptions({ keepAliveInterval: 0 }).keepAliveInterval, 0);
   });
