@@ -143,7 +143,18 @@ export class RedisStreamStorage extends StreamStorage {
     } catch (error) {
       throw StorageErrors.readFailed('Redis', error);
     }
-    return toReadResult(READ_STREAM.decode(replies[0]), replies[1], fromSequence, count, now - eventAbsoluteExpiration);
+    const result = toReadResult(READ_STREAM.decode(replies[0]), replies[1], fromSequence, count, now - eventAbsoluteExpiration);
+    if (result.status !== 'found' || !result.events.includes(undefined)) return result;
+    // A gap is checked again with the page read only once the state is known: on a cluster the
+    // client may resend the script after a redirection or a reconnect, so the page sent behind it
+    // can run first and miss an event written in between. An event that is really gone stays so.
+    try {
+      const state = await this.commands.runScript(READ_STREAM.lua, call.keys, call.args);
+      const page = await this.commands.run(keys.events, range);
+      return toReadResult(READ_STREAM.decode(state), page, fromSequence, count, now - eventAbsoluteExpiration);
+    } catch (error) {
+      throw StorageErrors.readFailed('Redis', error);
+    }
   }
 
   async deleteSession(sessionId: string): Promise<number> {
