@@ -11,10 +11,15 @@ import { RedisStreamWakeup } from '../wakeup/redis-stream-wakeup';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
 import { WakeupChannels } from '../wakeup/wakeup-channels';
 import { isProcessLocalCache } from './process-local-cache';
+import type { SseEventStoreTopology } from './store-topology';
 
 /** A store with its storage and wake-ups, and the one way to shut them down. */
 export interface AssembledSseEventStore {
   readonly store: DefaultSseEventStore;
+  readonly storage: StreamStorage;
+  readonly wakeup: StreamWakeup;
+  /** What was chosen, and why: for the start-up log and health details. */
+  readonly topology: SseEventStoreTopology;
   /** Ends the store's readers, then closes the wake-ups and the storage (their connections, and their listeners on the application's cache and client). */
   close(): Promise<void>;
 }
@@ -50,12 +55,46 @@ export function assembleSseEventStore(
     ? new RedisStreamStorage(connection, options, publication)
     : new CacheStreamStorage(cache, options);
 
+  const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
   const store = new DefaultSseEventStore(storage, wakeup, options, {
-    storageIsProcessLocal: !connection && isProcessLocalCache(cache),
+    storageIsProcessLocal,
     storagePublishesWakeups: publication !== undefined,
   });
+  const topology: SseEventStoreTopology = {
+    ...(connection
+      ? {
+          storage: connection.isCluster ? 'redis-cluster' : 'redis',
+          storageReason: 'the cache is on Redis or Valkey (@keyv/redis or @keyv/valkey): native commands',
+        }
+      : {
+          storage: storageIsProcessLocal ? 'memory' : 'cache',
+          storageReason:
+            options.storage === 'generic'
+              ? `option storage: 'generic'`
+              : storageIsProcessLocal
+                ? `the cache keeps its entries in this process`
+                : 'the cache is not on a Redis client the store can use natively: the generic cache-manager path',
+        }),
+    ...(redisWakeup
+      ? {
+          wakeup: 'redis-pubsub',
+          wakeupReason: moduleOptions.redis ? 'the redis option gives a client' : `the cache's Redis client`,
+        }
+      : storageIsProcessLocal
+        ? { wakeup: 'local', wakeupReason: 'every writer is in this process' }
+        : {
+            wakeup: 'polling',
+            wakeupReason:
+              moduleOptions.redis === false
+                ? `option redis: false; readers poll every ${options.pollingInterval} ms`
+                : `no Redis client for pub/sub; readers poll every ${options.pollingInterval} ms`,
+          }),
+  };
   return {
     store,
+    storage,
+    wakeup,
+    topology,
     close: async () => {
       store.onModuleDestroy();
       await wakeup.close();

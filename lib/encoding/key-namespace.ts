@@ -14,6 +14,11 @@ export class KeyNamespace {
     this.root = `${keyPrefix}:${STORAGE_FORMAT_VERSION}:`;
   }
 
+  /** A key no stream or session uses: what a probe of the backend reads. */
+  get probeKey(): string {
+    return `${this.root}probe`;
+  }
+
   /** Every key and channel of a session starts with this; it ends with the session's hash tag and a colon. */
   sessionRoot(sessionId: string): string {
     // Redis ignores an empty hash tag ('{}'), which would scatter the empty session's keys over

@@ -14,6 +14,11 @@ export class CacheKeys {
     this.namespace = new KeyNamespace(keyPrefix);
   }
 
+  /** Read by a probe of the cache; never written. */
+  get probe(): string {
+    return this.namespace.probeKey;
+  }
+
   /** Every key of a session starts with this; it ends with the session's hash tag and a colon. */
   sessionRoot(sessionId: string): string {
     return this.namespace.sessionRoot(sessionId);

@@ -165,6 +165,10 @@ export class CacheStreamStorage extends StreamStorage {
     return streams.filter((_, position) => metadata[position] !== undefined);
   }
 
+  async probe(): Promise<void> {
+    await this.readOrThrow([this.keys.probe]);
+  }
+
   private isStale(record: { w: number; a?: number }, sliding: number): boolean {
     return Date.now() - (record.a ?? record.w) > sliding / 2;
   }

@@ -99,6 +99,13 @@ export abstract class StreamStorage {
   abstract deleteSession(sessionId: string): Promise<number>;
 
   /**
+   * Asks the backend one cheap question (a read of a key no stream uses), bounded by
+   * `operationTimeout`: resolves when it answers, rejects with `SseStoreUnavailableError` when it
+   * does not. For health checks and the start-up check; it stores nothing.
+   */
+  abstract probe(): Promise<void>;
+
+  /**
    * Releases what the storage holds on the application's cache or client (listeners, timers);
    * called once on shutdown, after which the storage is not used.
    */

@@ -44,6 +44,11 @@ export class RedisStreamKeys {
     return `${this.namespace.sessionRoot(sessionId)}${REDIS_LAYOUT_VERSION}:`;
   }
 
+  /** Read by a probe of the server (routed by it on a cluster); never written. */
+  get probe(): string {
+    return this.namespace.probeKey;
+  }
+
   stream(address: SseStreamAddress): RedisStreamKeySet {
     const [metadata, events] = this.streamKeysOf(address.sessionId, this.indexMember(address.streamId));
     return { tombstone: this.tombstone(address.sessionId), metadata, events };

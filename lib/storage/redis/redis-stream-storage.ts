@@ -174,6 +174,14 @@ export class RedisStreamStorage extends StreamStorage {
     return members.length;
   }
 
+  async probe(): Promise<void> {
+    try {
+      await this.commands.run(this.keys.probe, ['EXISTS', this.keys.probe]);
+    } catch (error) {
+      throw StorageErrors.readFailed('Redis', error);
+    }
+  }
+
   async close(): Promise<void> {
     this.commands.close();
   }

@@ -1,0 +1,21 @@
+/**
+ * Where the store keeps its streams: `memory` (a cache whose entries live in this process),
+ * `cache` (any other cache-manager store, through the generic path), `redis` or `redis-cluster`
+ * (native commands on the cache's Redis or Valkey client).
+ */
+export type SseStoragePath = 'memory' | 'cache' | 'redis' | 'redis-cluster';
+
+/**
+ * How waiting readers learn of new events: `local` (in-process: every writer is in this process),
+ * `redis-pubsub` (Redis pub/sub across instances; readers poll while it is down), `polling` (the
+ * storage is shared but there is no pub/sub client: readers poll every `pollingInterval`).
+ */
+export type SseWakeupChannel = 'local' | 'redis-pubsub' | 'polling';
+
+/** The storage path and wake-up channel the store was assembled with, and why each was chosen. */
+export interface SseEventStoreTopology {
+  readonly storage: SseStoragePath;
+  readonly storageReason: string;
+  readonly wakeup: SseWakeupChannel;
+  readonly wakeupReason: string;
+}
