@@ -21,6 +21,7 @@ import { evaluateGoals, formatGoals } from './report/goals';
 import { idleReaders } from './scenarios/idle-readers';
 import { liveLatency } from './scenarios/live-latency';
 import { memoryFootprint } from './scenarios/memory-footprint';
+import { redisCpuPerEvent } from './scenarios/redis-cpu-per-event';
 import { replayTail } from './scenarios/replay-tail';
 import { replayThroughput } from './scenarios/replay-throughput';
 import { roundTrips } from './scenarios/round-trips';
@@ -29,7 +30,16 @@ import { writeThroughput } from './scenarios/write-throughput';
 import { FULL_SIZES, QUICK_SIZES } from './support/bench-sizes';
 import { describeEnvironment } from './support/run-environment';
 
-const SCENARIOS: Scenario[] = [writeThroughput, replayThroughput, replayTail, liveLatency, idleReaders, roundTrips, memoryFootprint];
+const SCENARIOS: Scenario[] = [
+  writeThroughput,
+  replayThroughput,
+  replayTail,
+  liveLatency,
+  idleReaders,
+  roundTrips,
+  memoryFootprint,
+  redisCpuPerEvent,
+];
 
 interface CliOptions {
   quick: boolean;

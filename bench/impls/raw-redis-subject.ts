@@ -6,14 +6,17 @@ import type { BenchSubject, StreamAddress, SubjectSpec } from './bench-subject';
 /** Reads are paged like the store's replay, so the comparison is of the same work. */
 const PAGE_SIZE = DEFAULT_SSE_EVENT_STORE_OPTIONS.replayPageSize;
 const EVENT_TTL_MS = DEFAULT_SSE_EVENT_STORE_OPTIONS.eventSlidingExpiration;
+/** The retention cap the store keeps by default, for the layouts that trim. */
+const MAX_EVENTS = DEFAULT_SSE_EVENT_STORE_OPTIONS.maxEventsPerStream;
 /** Commands per pipeline when seeding (setup). */
 const SEED_PIPELINE = 1_000;
 
-export type RawLayout = 'set' | 'xadd' | 'set+publish';
+export type RawLayout = 'set' | 'xadd' | 'set+publish' | 'xadd+publish';
 export const RAW_LAYOUTS: Record<RawLayout, string> = {
   set: 'SET per event (with TTL), MGET pages',
   xadd: 'XADD per event, XRANGE pages',
   'set+publish': 'SET + PUBLISH per event in one round trip, SUBSCRIBE',
+  'xadd+publish': 'XADD … MAXLEN ~ + PUBLISH per event in a MULTI, XRANGE pages',
 };
 
 /**
@@ -58,7 +61,19 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
           const id = ++sequence;
           const payload = JSON.stringify(data);
           if (layout === 'xadd') await client.xAdd(streamKey(address), `${id}-0`, { d: payload });
-          else if (layout === 'set') await client.set(eventKey(address, id), payload, { expiration: { type: 'PX', value: EVENT_TTL_MS } });
+          else if (layout === 'xadd+publish') {
+            await client
+              .multi()
+              .xAdd(
+                streamKey(address),
+                `${id}-0`,
+                { d: payload },
+                { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: MAX_EVENTS } },
+              )
+              .publish(channel(address), payload)
+              .exec();
+          } else if (layout === 'set')
+            await client.set(eventKey(address, id), payload, { expiration: { type: 'PX', value: EVENT_TTL_MS } });
           else {
             await Promise.all([
               client.set(eventKey(address, id), payload, { expiration: { type: 'PX', value: EVENT_TTL_MS } }),
@@ -75,7 +90,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
         const pipeline = client.multi();
         events.slice(start, start + SEED_PIPELINE).forEach((data, offset) => {
           const id = start + offset + 1;
-          if (layout === 'xadd') pipeline.xAdd(streamKey(address), `${id}-0`, { d: JSON.stringify(data) });
+          if (layout === 'xadd' || layout === 'xadd+publish') pipeline.xAdd(streamKey(address), `${id}-0`, { d: JSON.stringify(data) });
           else pipeline.set(eventKey(address, id), JSON.stringify(data), { expiration: { type: 'PX', value: EVENT_TTL_MS } });
         });
         await pipeline.execAsPipeline();
@@ -85,14 +100,14 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
     async replay(address, request) {
       const from = Number(request.afterId ?? 0) + 1;
       let delivered = 0;
-      for await (const payload of layout === 'xadd' ? readStream(address, from) : readKeys(address, from)) {
+      for await (const payload of layout === 'xadd' || layout === 'xadd+publish' ? readStream(address, from) : readKeys(address, from)) {
         request.onEvent?.(JSON.parse(payload));
         if (++delivered >= request.count || now() >= request.deadline) break;
       }
       return delivered;
     },
     follow:
-      layout === 'set+publish'
+      layout === 'set+publish' || layout === 'xadd+publish'
         ? async (address, onEvent) => {
             const subscriber = client.duplicate();
             subscriber.on('error', () => undefined);

@@ -60,6 +60,28 @@ export const RATIO_GOALS: RatioGoal[] = [
     atLeast: 0.5,
   },
   {
+    goal: 'write-20-streams-one-session on Redis ≥ 3× the reference',
+    scenario: 'write-20-streams-one-session',
+    storeBackend: 'redis',
+    other: { impl: 'reference', backend: 'redis' },
+    atLeast: 3,
+  },
+  {
+    goal: 'write-20-streams-one-session on Redis ≥ 0.9× raw pipelined SET',
+    scenario: 'write-20-streams-one-session',
+    storeBackend: 'redis',
+    other: { impl: 'raw', backend: 'redis' },
+    atLeast: 0.9,
+  },
+  {
+    // A cost: the ratio is raw ÷ store, so 0.8 means the store costs Redis at most 1.25× raw.
+    goal: 'redis-cpu-per-event ≤ 1.25× raw XADD + PUBLISH',
+    scenario: 'redis-cpu-per-event',
+    storeBackend: 'redis',
+    other: { impl: 'raw', backend: 'redis' },
+    atLeast: 0.8,
+  },
+  {
     goal: 'replay-100k on Redis ≥ 10× the reference',
     scenario: 'replay-100k',
     storeBackend: 'redis',

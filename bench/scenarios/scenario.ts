@@ -5,6 +5,7 @@ import type { BenchSizes } from '../support/bench-sizes';
 export const SCENARIO_NAMES = [
   'write-1-stream',
   'write-100-streams',
+  'write-20-streams-one-session',
   'replay-100k',
   'replay-tail',
   'live-p50-same-process',
@@ -13,6 +14,7 @@ export const SCENARIO_NAMES = [
   'idle-reader-reads',
   'round-trips-per-write',
   'memory-per-1k-streams',
+  'redis-cpu-per-event',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

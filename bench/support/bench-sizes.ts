@@ -27,6 +27,9 @@ export interface BenchSizes {
   roundTripEvents: number;
   memoryStreams: number;
   memoryEventsPerStream: number;
+  /** Writers at once, and awaited writes each, while Redis CPU is measured. */
+  cpuStreams: number;
+  cpuWritesPerStream: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -48,6 +51,8 @@ export const FULL_SIZES: BenchSizes = {
   roundTripEvents: 2_000,
   memoryStreams: 1_000,
   memoryEventsPerStream: 100,
+  cpuStreams: 20,
+  cpuWritesPerStream: 1_000,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -69,4 +74,6 @@ export const QUICK_SIZES: BenchSizes = {
   roundTripEvents: 100,
   memoryStreams: 100,
   memoryEventsPerStream: 100,
+  cpuStreams: 5,
+  cpuWritesPerStream: 50,
 };
