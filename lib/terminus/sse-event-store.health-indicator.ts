@@ -18,8 +18,9 @@ const HEALTH_TOPIC = 'health-check';
  * readers poll; `down` (HTTP 503) while the storage does not answer. Every result names the
  * storage path and the wake-up channel ({@link SseEventStoreHealthDetails}).
  *
- * List it in the providers of a module that imports `TerminusModule` and sees the store
- * (`SseEventStoreModule` imported there, or registered with `isGlobal: true`):
+ * List it, next to `TerminusModule`, in the providers of the module that imports
+ * `SseEventStoreModule.forRoot()` (or of any module, when the store is registered with
+ * `isGlobal: true`):
  *
  * ```ts
  * @Controller('health')
@@ -33,13 +34,18 @@ const HEALTH_TOPIC = 'health-check';
  *   }
  * }
  *
- * @Module({ imports: [TerminusModule], controllers: [HealthController], providers: [SseEventStoreHealthIndicator] })
- * export class HealthModule {}
+ * @Module({
+ *   imports: [SseEventStoreModule.forRoot(), TerminusModule],
+ *   controllers: [HealthController],
+ *   providers: [SseEventStoreHealthIndicator],
+ * })
+ * export class AppModule {}
  * ```
  *
  * On Redis pub/sub it opens the wake-ups' subscriber connection at start (otherwise opened when
  * the first reader waits), so that the first check already tells whether pushes reach this
- * process. `@nestjs/terminus` 11 has no `degraded` status: there such a result is `up`, with
+ * process; until that connection is made (normally within milliseconds of start) the check says
+ * `degraded`. `@nestjs/terminus` 11 has no `degraded` status: there such a result is `up`, with
  * `readersWokenBy: 'polling'` and the message.
  */
 @Injectable()
@@ -92,6 +98,7 @@ export class SseEventStoreHealthIndicator implements OnModuleInit, OnModuleDestr
     this.stopListening = this.assembled.wakeup.onBroadcast(HEALTH_TOPIC, () => undefined);
   }
 
+  /** Drops what {@link onModuleInit} subscribed; the store closes the connection itself. */
   onModuleDestroy(): void {
     this.stopListening?.();
   }
