@@ -70,15 +70,17 @@ export class SseEventStoreHealthIndicator implements OnModuleInit, OnModuleDestr
    */
   async isHealthy<const Key extends string = typeof DEFAULT_KEY>(
     key: Key = DEFAULT_KEY as Key,
-    options: SseEventStoreHealthCheckOptions = {},
+    options?: SseEventStoreHealthCheckOptions,
   ): Promise<HealthIndicatorResult<Key>> {
-    const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    const timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeout) || timeout <= 0 || timeout > MAX_TIMER_DELAY) {
       throw new SseInvalidInputError(
         `SseEventStoreHealthIndicator option 'timeout' must be a positive integer number of milliseconds (at most ${MAX_TIMER_DELAY}), got ${typeof timeout === 'string' ? `'${timeout}' (a string)` : String(timeout)}.`,
       );
     }
     const session = this.health.check(key);
+    const failure = await this.probeFailure(timeout);
+    // The wake-ups' state as it is once the probe has answered, which may have taken a while.
     const { topology, wakeup } = this.assembled;
     const pushesMissing = topology.wakeup === 'redis-pubsub' && !wakeup.reachesOtherProcesses;
     const details: SseEventStoreHealthDetails = {
@@ -86,7 +88,6 @@ export class SseEventStoreHealthIndicator implements OnModuleInit, OnModuleDestr
       wakeup: topology.wakeup,
       readersWokenBy: topology.wakeup === 'polling' || pushesMissing ? 'polling' : 'push',
     };
-    const failure = await this.probeFailure(timeout);
     if (failure !== undefined) return session.down({ ...details, message: failure });
     if (!pushesMissing) return session.up({ ...details });
     const degraded = { ...details, message: 'Redis pub/sub is not connected: readers poll for new events until it is.' };
