@@ -35,6 +35,14 @@ module.exports = {
       to: { path: '(^|/)node_modules/(@redis/|redis/|@keyv/redis/|@keyv/valkey/|iovalkey/|ioredis/)' },
     },
     {
+      name: 'terminus-only-at-its-entry-point',
+      comment:
+        'Only nestjs-sse-event-store/terminus loads @nestjs/terminus (an optional peer), and nothing else in lib/ imports it: the other entry points load without it.',
+      severity: 'error',
+      from: { path: '^lib/', pathNot: '^lib/terminus/' },
+      to: { path: '^lib/terminus/|(^|/)node_modules/@nestjs/terminus/' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles.',
       severity: 'error',

@@ -5,6 +5,7 @@ import { SseEventStore } from './sse-event-store';
 import type { SseEventStoreModuleAsyncOptions } from './interfaces/sse-event-store-module-async-options.interface';
 import type { SseEventStoreModuleOptions } from './interfaces/sse-event-store-options.interface';
 import { ConfigurableSseEventStoreModule } from './sse-event-store.module-definition';
+import { SSE_EVENT_STORE_ASSEMBLY } from './sse-event-store.constants';
 import { sseEventStoreProviders } from './sse-event-store.providers';
 
 /**
@@ -21,7 +22,8 @@ import { sseEventStoreProviders } from './sse-event-store.providers';
  */
 @Module({
   providers: sseEventStoreProviders,
-  exports: [SseEventStore, SseStreamPublisher, ResumableSseResponder],
+  // The assembly's token is not public: nestjs-sse-event-store/terminus injects it.
+  exports: [SseEventStore, SseStreamPublisher, ResumableSseResponder, SSE_EVENT_STORE_ASSEMBLY],
 })
 export class SseEventStoreModule extends ConfigurableSseEventStoreModule {
   /**

@@ -1,7 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { SseEventStore, SseEventStoreExceptionFilter, SseEventStoreModule } from '../lib';
 import { McpRemoteResumption } from '../lib/mcp';
+import { SseEventStoreHealthIndicator } from '../lib/terminus';
+import { HealthController } from './health.controller';
 import { McpController } from './mcp/mcp.controller';
 import { McpSessionNamespaceGuard } from './mcp/mcp-session-namespace.guard';
 import { MCP_RETRY_INTERVAL_MS } from './mcp/mcp-session-registry';
@@ -27,9 +30,11 @@ export class AppModule {
       imports: [
         ...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []),
         SseEventStoreModule.forRoot({ keepAliveInterval: config.keepAliveInterval, retryInterval: config.retryInterval }),
+        TerminusModule,
       ],
-      controllers: [PageController, StreamsController, McpController, McpV2Controller],
+      controllers: [PageController, StreamsController, McpController, McpV2Controller, HealthController],
       providers: [
+        SseEventStoreHealthIndicator,
         McpSessionsService,
         // Resumptions of sessions that live on another instance, served from the shared store.
         {

@@ -1,4 +1,4 @@
-// `npm run docs` builds the API reference from the TSDoc of the four entry points without a
+// `npm run docs` builds the API reference from the TSDoc of the five entry points without a
 // warning (typedoc.json treats warnings as errors): a public type left unexported, a broken
 // {@link} or a @param that names no parameter fails here, and so in CI.
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ const MODULE_PAGES = [
   'nestjs-sse-event-store_testing',
   'nestjs-sse-event-store_mcp',
   'nestjs-sse-event-store_mcp-nest',
+  'nestjs-sse-event-store_terminus',
 ];
 
 test('the API reference builds from the TSDoc with no warning, a page per entry point', { timeout: 180_000 }, async () => {

@@ -11,12 +11,15 @@ import {
   type ConsumerSetup,
   MCP_NEST_PEERS,
   PACKAGE_NAME,
+  TERMINUS_PEERS,
   TYPESCRIPT_COMPILERS,
   applicationEnv,
   commonJsApplication,
+  commonJsHealthApplication,
   consumerTsconfig,
   createApp,
   esmApplication,
+  esmHealthApplication,
   exportsOnlyConsumer,
   findRepositoryRoot,
   listFiles,
@@ -50,6 +53,20 @@ interface PackedManifest {
   dependencies?: Record<string, string>;
 }
 
+interface HealthApplicationResult {
+  flavor: AppFlavor;
+  health: Record<string, unknown>;
+  resolved: string;
+}
+
+/** Runs an application's main.js and parses the line it prints its result on. */
+async function applicationResult<T>(directory: string): Promise<T> {
+  const { stdout } = await run(process.execPath, ['main.js'], { cwd: directory, env: applicationEnv() });
+  const line = stdout.split('\n').find((candidate) => candidate.startsWith('PACKAGING-RESULT '));
+  assert.ok(line, `the application printed no result:\n${stdout}`);
+  return JSON.parse(line.slice('PACKAGING-RESULT '.length)) as T;
+}
+
 interface EventJson {
   id: string;
   data: unknown;
@@ -67,7 +84,7 @@ interface ApplicationResult {
   storeIsSseEventStore: boolean;
   standaloneIsSseEventStore: boolean;
   mcpSessionEventStoreIsClass: boolean;
-  resolved: { main: string; testing: string; mcp: string; deep: string };
+  resolved: { main: string; testing: string; mcp: string; terminus: string; deep: string };
   viaModule: RoundTrip;
   viaTesting: RoundTrip;
 }
@@ -166,12 +183,14 @@ for (const flavor of ['commonjs', 'module'] as const) {
   // The run and the compiles are independent: let them share the CPU.
   describe(`${flavor === 'commonjs' ? 'a CommonJS' : 'an ESM'} application`, { concurrency: 3 }, () => {
     let app: string;
+    let healthApp: string;
     let consumer: string;
     // Nest projects generated with the classic tsconfig are CommonJS.
     const setups: ConsumerSetup[] = flavor === 'commonjs' ? ['classic', 'node16', 'nodenext'] : ['node16', 'nodenext'];
 
     before(async () => {
       app = join(work, `${flavor}-app`);
+      healthApp = join(work, `${flavor}-health-app`);
       consumer = join(work, `${flavor}-typescript-consumer`);
       // Only the required peers (and what the application itself uses) are installed:
       // the main entry, /testing and /mcp must load without the optional ones.
@@ -190,23 +209,29 @@ for (const flavor of ['commonjs', 'module'] as const) {
           links: applicationLinks,
           files: { 'main.js': flavor === 'commonjs' ? commonJsApplication : esmApplication },
         }),
-        // The consumer also imports the types of /mcp-nest, which come from its optional peers.
+        // /terminus with the one optional peer it needs.
+        createApp({
+          directory: healthApp,
+          flavor,
+          tarball,
+          root,
+          links: [...applicationLinks, ...TERMINUS_PEERS],
+          files: { 'main.js': flavor === 'commonjs' ? commonJsHealthApplication : esmHealthApplication },
+        }),
+        // The consumer also imports the types of /mcp-nest and /terminus, which come from their optional peers.
         createApp({
           directory: consumer,
           flavor,
           tarball,
           root,
-          links: [...applicationLinks, ...MCP_NEST_PEERS],
+          links: [...applicationLinks, ...MCP_NEST_PEERS, ...TERMINUS_PEERS],
           files: { 'consumer.ts': typeScriptConsumer, 'exports-only.ts': exportsOnlyConsumer, ...tsconfigs },
         }),
       ]);
     });
 
     test('boots SseEventStoreModule.forRoot(), writes events and reads them back', { timeout: 120_000 }, async () => {
-      const { stdout } = await run(process.execPath, ['main.js'], { cwd: app, env: applicationEnv() });
-      const line = stdout.split('\n').find((candidate) => candidate.startsWith('PACKAGING-RESULT '));
-      assert.ok(line, `the application printed no result:\n${stdout}`);
-      const result = JSON.parse(line.slice('PACKAGING-RESULT '.length)) as ApplicationResult;
+      const result = await applicationResult<ApplicationResult>(app);
 
       assert.equal(result.flavor, flavor);
       // Loaded through the installed package's "exports", nothing else.
@@ -214,6 +239,7 @@ for (const flavor of ['commonjs', 'module'] as const) {
       assert.equal(result.resolved.main, join(installed, 'dist', 'index.js'));
       assert.equal(result.resolved.testing, join(installed, 'dist', 'testing', 'index.js'));
       assert.equal(result.resolved.mcp, join(installed, 'dist', 'mcp', 'index.js'));
+      assert.equal(result.resolved.terminus, join(installed, 'dist', 'terminus', 'index.js'));
       assert.equal(result.resolved.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
 
       assert.equal(result.storeIsSseEventStore, true);
@@ -231,6 +257,15 @@ for (const flavor of ['commonjs', 'module'] as const) {
         ]);
         assert.deepEqual(trip.afterFirst, [{ id: trip.written[1], type: 'note', data: 'two' }]);
       }
+    });
+
+    test('runs the terminus health indicator from /terminus in a Nest application', { timeout: 120_000 }, async () => {
+      const result = await applicationResult<HealthApplicationResult>(healthApp);
+      assert.equal(result.flavor, flavor);
+      assert.equal(result.resolved, join(healthApp, 'node_modules', PACKAGE_NAME, 'dist', 'terminus', 'index.js'));
+      assert.deepEqual(result.health, {
+        sseEventStore: { status: 'up', storage: 'memory', wakeup: 'local', readersWokenBy: 'push' },
+      });
     });
 
     for (const setup of setups) {

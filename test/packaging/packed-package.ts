@@ -212,6 +212,7 @@ async function main() {
       main: resolveOrCode('${PACKAGE_NAME}'),
       testing: resolveOrCode('${PACKAGE_NAME}/testing'),
       mcp: resolveOrCode('${PACKAGE_NAME}/mcp'),
+      terminus: resolveOrCode('${PACKAGE_NAME}/terminus'),
       deep: resolveOrCode('${PACKAGE_NAME}/dist/sse-event-store.js'),
     },
     viaModule,
@@ -262,15 +263,78 @@ const resolvePackage = (specifier) => realpathSync(fileURLToPath(import.meta.res
 ${applicationBody}`;
 
 /**
+ * The body of the health check application, shared by its CommonJS and ESM forms: a Nest
+ * application context with `TerminusModule` and the store's indicator, asked once. It expects
+ * `Module`, `NestFactory`, `TerminusModule`, `SseEventStoreModule`, `SseEventStoreHealthIndicator`
+ * and `resolvePackage` (and `flavor`) in scope.
+ */
+const healthApplicationBody = `
+class AppModule {}
+Module({
+  imports: [TerminusModule, SseEventStoreModule.forRoot()],
+  providers: [SseEventStoreHealthIndicator],
+})(AppModule);
+
+async function main() {
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
+  const health = await app.get(SseEventStoreHealthIndicator).isHealthy();
+  await app.close();
+  const result = { flavor, health, resolved: resolvePackage('${PACKAGE_NAME}/terminus') };
+  console.log('PACKAGING-RESULT ' + JSON.stringify(result));
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
+`;
+
+/** The health check application in CommonJS (`require`). */
+export const commonJsHealthApplication = `'use strict';
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { TerminusModule } = require('@nestjs/terminus');
+const { SseEventStoreModule } = require('${PACKAGE_NAME}');
+const { SseEventStoreHealthIndicator } = require('${PACKAGE_NAME}/terminus');
+const { realpathSync } = require('node:fs');
+
+const flavor = 'commonjs';
+const resolvePackage = (specifier) => realpathSync(require.resolve(specifier));
+${healthApplicationBody}`;
+
+/** The health check application as ESM (`import`). */
+export const esmHealthApplication = `import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { SseEventStoreModule } from '${PACKAGE_NAME}';
+import { SseEventStoreHealthIndicator } from '${PACKAGE_NAME}/terminus';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const flavor = 'module';
+const resolvePackage = (specifier) => realpathSync(fileURLToPath(import.meta.resolve(specifier)));
+${healthApplicationBody}`;
+
+/** The optional peer that `/terminus` needs. */
+export const TERMINUS_PEERS = ['@nestjs/terminus'] as const;
+
+/**
  * A TypeScript consumer of the published types, through every entry point: the root, `/testing`,
- * `/mcp`, and `/mcp-nest` (types only: loading it needs `@rekog/mcp-nest` and the MCP SDK v2).
+ * `/mcp`, `/terminus` (with `@nestjs/terminus` installed), and `/mcp-nest` (types only: loading it
+ * needs `@rekog/mcp-nest` and the MCP SDK v2).
  * Compiles as CommonJS or as ESM depending on the project's settings and `"type"`. The
  * `@ts-expect-error` lines fail the compile if the types were missing or `any`, or if a name that
  * is not part of the API were exported.
  */
 export const typeScriptConsumer = `import 'reflect-metadata';
-import { Controller, Headers, Injectable, Module, Sse } from '@nestjs/common';
+import { Controller, Get, Headers, Injectable, Module, Sse } from '@nestjs/common';
 import { CacheModule } from '@nestjs/cache-manager';
+import { HealthCheck, type HealthCheckResult, HealthCheckService, type HealthIndicatorResult, TerminusModule } from '@nestjs/terminus';
 import { EMPTY, type Observable } from 'rxjs';
 import {
   SseEventStore,
@@ -292,6 +356,7 @@ import { SSE_EVENT_STORE_MODULE_OPTIONS } from '${PACKAGE_NAME}';
 import { createSseEventStore, type StandaloneSseEventStore } from '${PACKAGE_NAME}/testing';
 import { McpSessionEventStore, type McpEventStore, type McpJsonRpcMessage, type McpStoredMessage } from '${PACKAGE_NAME}/mcp';
 import type { ResumableStreamableHttpTransport, ResumableStreamableHttpTransportOptions } from '${PACKAGE_NAME}/mcp-nest';
+import { SseEventStoreHealthIndicator, type SseEventStoreHealthDetails } from '${PACKAGE_NAME}/terminus';
 
 const options: SseEventStoreModuleOptions = { keyPrefix: 'app', maxEventsPerStream: 100 };
 
@@ -383,6 +448,31 @@ export const transportOptions: ResumableStreamableHttpTransportOptions = { store
 export type Transport = ResumableStreamableHttpTransport;
 // @ts-expect-error the transport is always stateful
 export const statelessTransport: ResumableStreamableHttpTransportOptions = { statefulMode: false };
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly store: SseEventStoreHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.store.isHealthy()]);
+  }
+
+  storeOnly(): Promise<HealthIndicatorResult<'events'>> {
+    return this.store.isHealthy('events', { timeout: 500 });
+  }
+}
+
+@Module({ imports: [TerminusModule, AppModule], controllers: [HealthController], providers: [SseEventStoreHealthIndicator] })
+export class HealthModule {}
+
+export const healthDetails: SseEventStoreHealthDetails = { storage: 'redis', wakeup: 'redis-pubsub', readersWokenBy: 'polling' };
+// @ts-expect-error readers are woken by push or by polling
+export const wrongDetails: SseEventStoreHealthDetails = { storage: 'memory', wakeup: 'local', readersWokenBy: 'pubsub' };
 `;
 
 /**
