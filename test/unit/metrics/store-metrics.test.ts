@@ -3,7 +3,8 @@ import { afterEach, before, beforeEach, describe, test } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { SseEventStoreConfigurationError, type SseEventStreamReader } from '../../../lib';
+import { Test } from '@nestjs/testing';
+import { SseEventStore, SseEventStoreConfigurationError, SseEventStoreModule, type SseEventStreamReader } from '../../../lib';
 import { createSseEventStore, type StandaloneSseEventStore } from '../../../lib/testing';
 import { CapturingLogger } from '../../support/capturing-logger';
 import { MetricsProbe } from '../../support/collected-metrics';
@@ -192,6 +193,24 @@ describe("the store's OpenTelemetry instruments (in-memory store, real SDK)", ()
 });
 
 describe('the meterProvider option', () => {
+  test('reaches the store of SseEventStoreModule', async () => {
+    const probe = new MetricsProbe();
+    const moduleRef = await Test.createTestingModule({
+      imports: [SseEventStoreModule.forRoot({ meterProvider: probe.provider })],
+    }).compile();
+    try {
+      const writer = await moduleRef.get(SseEventStore).createStream({ sessionId: 'module', streamId: 'm' });
+      await writer.write({ data: 'one' });
+      await writer.complete();
+      const collected = await probe.collect();
+      assert.equal(collected.value(WRITTEN), 1);
+      assert.equal(collected.value('sse_event_store.wakeup.state', { 'sse_event_store.wakeup.state': 'push' }), 1);
+    } finally {
+      await moduleRef.close();
+    }
+    await probe.shutdown();
+  });
+
   test('is refused when it is not a MeterProvider', () => {
     for (const meterProvider of [{}, 'global', 42, { getMeter: 'no' }]) {
       assert.throws(
