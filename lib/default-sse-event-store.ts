@@ -61,7 +61,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     setMaxListeners(0, this.shutdown.signal);
   }
 
-  // The public methods count the typed errors they reject with: once each, where the application gets them.
+  // The public methods count the typed errors they reject with, where the application gets them.
   async createStream(options: SseCreateStreamOptions): Promise<SseEventStreamWriter> {
     try {
       return await this.openWriter(options);

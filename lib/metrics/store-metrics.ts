@@ -45,6 +45,7 @@ export class StoreMetrics {
   private readonly wakeupState?: ObservableGauge;
   /** The `error.type` attribute of each error code met so far (a handful: one per error class). */
   private readonly errorAttributes = new Map<string, Attributes>();
+  private readonly countedErrors = new WeakSet<SseEventStoreError>();
 
   constructor({ meter, records }: StoreMeter) {
     this.records = records;
@@ -141,12 +142,16 @@ export class StoreMetrics {
     this.deletedSessions?.add(1);
   }
 
-  /** Counts an error the store gives the application (`count` times, for one error that fails several calls); other errors are not counted. */
-  error(error: unknown, count = 1): void {
-    if (!this.errors || !(error instanceof SseEventStoreError)) return;
+  /**
+   * Counts an error the store gives the application, once: an error that fails several calls
+   * (writes stored together, or refused by a closed writer) counts once. Other errors are not counted.
+   */
+  error(error: unknown): void {
+    if (!this.errors || !(error instanceof SseEventStoreError) || this.countedErrors.has(error)) return;
+    this.countedErrors.add(error);
     let attributes = this.errorAttributes.get(error.code);
     if (!attributes) this.errorAttributes.set(error.code, (attributes = Object.freeze({ 'error.type': error.code })));
-    this.errors.add(count, attributes);
+    this.errors.add(1, attributes);
   }
 
   /**

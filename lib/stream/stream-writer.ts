@@ -59,7 +59,7 @@ export class StreamWriter implements SseEventStreamWriter {
     this.streamId = address.streamId;
   }
 
-  // Each call that rejects counts its error once (a shared completion counts once for all its callers).
+  // Each call that rejects counts its error (once, however many calls it fails).
   async write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
     try {
       assertEventInput(event);

@@ -101,7 +101,7 @@ describe("the store's OpenTelemetry instruments (in-memory store, real SDK)", ()
     await writer.complete();
   });
 
-  test('every typed error the application gets counts once, by code; a deleted session counts', async () => {
+  test('every typed error the application gets counts once, by code, however many calls it fails; a deleted session counts', async () => {
     const { store } = standalone;
     const address = { sessionId: 'errors', streamId: 'e' };
     const writer = await store.createStream(address);
@@ -111,10 +111,11 @@ describe("the store's OpenTelemetry instruments (in-memory store, real SDK)", ()
 
     const reader = await store.getStreamReaderFromStart(address);
     const failed = receive(reader, 3);
-    await receive(await store.getStreamReaderFromStart(address), 1);
     await store.deleteStreamsForSession('errors');
     await assert.rejects(failed, { code: 'SSE_SESSION_DELETED' });
     await assert.rejects(writer.write({ data: 'after' }), { code: 'SSE_SESSION_DELETED' });
+    // The same error again: counted once, however many calls it fails.
+    await assert.rejects(Promise.all([writer.write({ data: 'again' }), writer.complete()]), { code: 'SSE_SESSION_DELETED' });
 
     const collected = await probe.collect();
     assert.equal(collected.value('sse_event_store.errors', { 'error.type': 'SSE_STREAM_WRITER_CONFLICT' }), 1);
@@ -122,7 +123,7 @@ describe("the store's OpenTelemetry instruments (in-memory store, real SDK)", ()
     assert.equal(
       collected.value('sse_event_store.errors', { 'error.type': 'SSE_SESSION_DELETED' }),
       2,
-      'the reader that was told, and the write that was refused',
+      "the reader's error, and the one the deleted session's writer refuses everything with",
     );
     assert.equal(collected.value('sse_event_store.sessions.deleted'), 1);
     assert.equal(collected.value('sse_event_store.writers.open'), 0, "the deleted session's writer closed");
