@@ -8,6 +8,9 @@
  * --out       where the table (latest.md) and the chart (ratios.svg) go; default bench/results
  *             for a full run, none for a quick one
  * --only      runs the scenario modules that produce these names
+ *
+ * BENCH_OTEL_SDK=1 runs it with an OpenTelemetry SDK registered, collecting the store's metrics
+ * (bench/support/otel-sdk.ts); the results keep their shape.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +31,7 @@ import { roundTrips } from './scenarios/round-trips';
 import { type BenchResult, SCENARIO_NAMES, type Scenario } from './scenarios/scenario';
 import { writeThroughput } from './scenarios/write-throughput';
 import { FULL_SIZES, QUICK_SIZES } from './support/bench-sizes';
+import { registerOtelSdkWhenRequested } from './support/otel-sdk';
 import { describeEnvironment } from './support/run-environment';
 
 const SCENARIOS: Scenario[] = [
@@ -72,6 +76,8 @@ function parseArguments(argv: string[]): CliOptions {
 async function main(): Promise<number> {
   const options = parseArguments(process.argv.slice(2));
   Logger.overrideLogger(false);
+  const shutdownOtelSdk = registerOtelSdkWhenRequested();
+  if (shutdownOtelSdk) process.stderr.write('OpenTelemetry SDK registered (BENCH_OTEL_SDK=1): the store records its metrics.\n');
   const sizes = options.quick ? QUICK_SIZES : FULL_SIZES;
   const targets = benchTargets();
   const log = (line: string): void => void process.stderr.write(`  ${line}\n`);
@@ -90,6 +96,7 @@ async function main(): Promise<number> {
       process.stderr.write(`  FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }
   }
+  await shutdownOtelSdk?.();
   const goals = evaluateGoals(results);
   const seconds = Math.round((Date.now() - started) / 1_000);
   process.stdout.write(

@@ -23,6 +23,7 @@ import { WriterRegistry } from './stream/writer-registry';
 import { STORE_BROADCAST, type StoreBroadcast } from './wakeup/store-broadcast';
 import type { StreamWakeup } from './wakeup/stream-wakeup.interface';
 import type { AppendedEvents } from './encoding/appended-events';
+import type { StoreMetrics } from './metrics/store-metrics';
 
 /** How the store's storage and wake-ups work together: decided where the two are assembled. */
 export interface StoreWiring {
@@ -39,7 +40,7 @@ export interface StoreWiring {
 export class DefaultSseEventStore extends SseEventStore implements OnModuleDestroy {
   private readonly logger = new Logger(SseEventStore.name);
   private readonly ids: EventIdFormat;
-  private readonly writers = new WriterRegistry();
+  private readonly writers: WriterRegistry;
   private readonly shutdown = new AbortController();
   private readonly wakeReaders: (address: SseStreamAddress, appended?: AppendedEvents) => void;
 
@@ -48,8 +49,10 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     private readonly wakeup: StreamWakeup,
     private readonly options: ResolvedSseEventStoreOptions,
     private readonly wiring: StoreWiring,
+    private readonly metrics: StoreMetrics,
   ) {
     super();
+    this.writers = new WriterRegistry(metrics);
     this.wakeReaders = wiring.storagePublishesWakeups
       ? (address, appended) => wakeup.notifyLocal(address, appended)
       : (address, appended) => wakeup.notify(address, appended);
@@ -58,7 +61,54 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     setMaxListeners(0, this.shutdown.signal);
   }
 
+  // The public methods count the typed errors they reject with, where the application gets them.
   async createStream(options: SseCreateStreamOptions): Promise<SseEventStreamWriter> {
+    try {
+      return await this.openWriter(options);
+    } catch (error) {
+      this.metrics.error(error);
+      throw error;
+    }
+  }
+
+  async getStreamReader(lastEventId: string, options?: SseGetStreamReaderOptions): Promise<SseEventStreamReader | null> {
+    try {
+      return await this.readerAfter(lastEventId, options);
+    } catch (error) {
+      this.metrics.error(error);
+      throw error;
+    }
+  }
+
+  async getStreamReaderFromStart(address: SseStreamAddress): Promise<SseEventStreamReader | null> {
+    try {
+      return await this.readerFromStart(address);
+    } catch (error) {
+      this.metrics.error(error);
+      throw error;
+    }
+  }
+
+  async deleteStreamsForSession(sessionId: string): Promise<void> {
+    try {
+      await this.deleteSession(sessionId);
+    } catch (error) {
+      this.metrics.error(error);
+      throw error;
+    }
+    this.metrics.sessionDeleted();
+  }
+
+  onModuleDestroy(): void {
+    this.shutdown.abort();
+  }
+
+  /** The broadcast channel on this store's wake-ups (see `storeBroadcastOf`). */
+  [STORE_BROADCAST](): StoreBroadcast {
+    return this.wakeup;
+  }
+
+  private async openWriter(options: SseCreateStreamOptions): Promise<StreamWriter> {
     this.assertAddress(options);
     const { sessionId, streamId, mode = SseEventStreamMode.Streaming, reopenCompleted = true } = options;
     const address = { sessionId, streamId };
@@ -73,6 +123,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
         this.wakeReaders,
         this.options.maxEventBytes,
         release,
+        this.metrics,
       );
       this.writers.attach(writer);
       this.logger.verbose(`Stream ${printableId(streamId)} opened (${mode}).`);
@@ -83,7 +134,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     }
   }
 
-  async getStreamReader(lastEventId: string, options?: SseGetStreamReaderOptions): Promise<SseEventStreamReader | null> {
+  private async readerAfter(lastEventId: string, options?: SseGetStreamReaderOptions): Promise<StreamReader | null> {
     const position = this.ids.parse(lastEventId);
     if (!position) {
       this.logger.debug('A Last-Event-ID that is not one of ours was refused.');
@@ -100,7 +151,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     return this.reader(address, sequence, snapshot);
   }
 
-  async getStreamReaderFromStart(address: SseStreamAddress): Promise<SseEventStreamReader | null> {
+  private async readerFromStart(address: SseStreamAddress): Promise<StreamReader | null> {
     this.assertAddress(address);
     let result = await this.storage.read(address, 1, 1);
     if (result.status !== 'found') return null;
@@ -119,7 +170,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     return this.reader(address, snapshot.firstSequence - 1, snapshot);
   }
 
-  async deleteStreamsForSession(sessionId: string): Promise<void> {
+  private async deleteSession(sessionId: string): Promise<void> {
     this.assertId(sessionId, 'session');
     const deleted = new SseSessionDeletedError(sessionId);
     for (const writer of this.writers.writersOf(sessionId)) writer.terminate(deleted);
@@ -132,15 +183,6 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     this.logger.debug(`Deleted ${count} stream(s) of session ${printableId(sessionId)}.`);
   }
 
-  onModuleDestroy(): void {
-    this.shutdown.abort();
-  }
-
-  /** The broadcast channel on this store's wake-ups (see `storeBroadcastOf`). */
-  [STORE_BROADCAST](): StoreBroadcast {
-    return this.wakeup;
-  }
-
   /** A reader after `afterSequence`, given the stream's state when it was opened. */
   private reader(address: SseStreamAddress, afterSequence: number, snapshot: StreamSnapshot): StreamReader {
     const finished = snapshot.completed && afterSequence >= snapshot.lastSequence;
@@ -149,6 +191,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
       pollingInterval: () =>
         this.wiring.storageIsProcessLocal || this.wakeup.reachesOtherProcesses ? undefined : this.options.pollingInterval,
       shutdown: this.shutdown.signal,
+      metrics: this.metrics,
     });
   }
 

@@ -18,6 +18,7 @@ export type {
   SseReadOptions,
 } from './interfaces/sse-event.interface';
 export type { SseEventStorage, SseEventStoreModuleOptions } from './interfaces/sse-event-store-options.interface';
+export type { SseMeterProvider } from './metrics/meter-provider.interface';
 export type {
   SseEventStoreModuleAsyncOptions,
   SseEventStoreOptionsFactory,

@@ -38,12 +38,17 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new SseEventStoreConfigurationError(`SseEventStoreModule options must be an object, got ${String(options)}.`);
   }
-  const { cache, redis, ...rest } = options;
+  const { cache, redis, meterProvider, ...rest } = options;
   if (cache !== undefined && !hasMethods(cache, ['mget', 'mset', 'mdel'])) {
     throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'cache' must be a cache-manager 7 cache (createCache()).`);
   }
   if (redis !== undefined && redis !== false && !hasMethods(redis, ['duplicate', 'publish', 'subscribe'])) {
     throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'redis' must be a node-redis or iovalkey client, or false.`);
+  }
+  if (meterProvider !== undefined && !hasMethods(meterProvider, ['getMeter'])) {
+    throw new SseEventStoreConfigurationError(
+      `SseEventStoreModule option 'meterProvider' must be an OpenTelemetry MeterProvider (with getMeter()), got ${describeValue(meterProvider)}.`,
+    );
   }
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   const resolved: ResolvedSseEventStoreOptions = { ...DEFAULT_SSE_EVENT_STORE_OPTIONS, ...defined };

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { otelSdkRequested } from './otel-sdk';
 import { connectRawClient, REDIS_URL } from './redis';
 
 /** One line on what the figures were measured on (no host names or paths). */
@@ -14,5 +15,5 @@ export async function describeEnvironment(quick: boolean): Promise<string> {
     // reported as unreachable
   }
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  return `${quick ? 'Quick run (scaled-down sizes, not comparable)' : 'Full run'}, ${date} UTC: Node ${process.version}, ${cpus().length} CPU cores, ${redis}`;
+  return `${quick ? 'Quick run (scaled-down sizes, not comparable)' : 'Full run'}, ${date} UTC: Node ${process.version}, ${cpus().length} CPU cores, ${redis}${otelSdkRequested() ? ', an OpenTelemetry SDK collecting the metrics (BENCH_OTEL_SDK=1)' : ''}`;
 }

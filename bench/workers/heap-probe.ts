@@ -7,6 +7,7 @@ import { Logger } from '@nestjs/common';
 import type { BenchWriter, SubjectSpec } from '../impls/bench-subject';
 import { createSubject } from '../impls/create-subject';
 import { benchEvent } from '../support/bench-event';
+import { registerOtelSdkWhenRequested } from '../support/otel-sdk';
 import { forEachLimited } from '../support/populate';
 
 export interface HeapProbeJob {
@@ -25,6 +26,7 @@ function heapAfterGc(): number {
 
 async function main(job: HeapProbeJob): Promise<void> {
   Logger.overrideLogger(false);
+  registerOtelSdkWhenRequested();
   const subject = await createSubject(job.spec);
   // Writes the first event of a throwaway stream, so code loaded lazily is not counted.
   const warm = await subject.openWriter({ sessionId: 'warm-up', streamId: 'warm-up' });

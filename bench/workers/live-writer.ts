@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import type { BenchWriter, StreamAddress, SubjectSpec } from '../impls/bench-subject';
 import { createSubject } from '../impls/create-subject';
 import { benchEvent } from '../support/bench-event';
+import { registerOtelSdkWhenRequested } from '../support/otel-sdk';
 import { now, sleep } from '../support/timing';
 
 export interface LiveWriterJob {
@@ -28,6 +29,7 @@ export async function writeLiveEvents(writer: BenchWriter, job: Omit<LiveWriterJ
 
 async function main(job: LiveWriterJob): Promise<void> {
   Logger.overrideLogger(false);
+  registerOtelSdkWhenRequested();
   const subject = await createSubject(job.spec);
   const writer = await subject.openWriter(job.address);
   const go = new Promise((resolve) => process.once('message', resolve));

@@ -10,6 +10,8 @@ import { LocalStreamWakeup } from '../wakeup/local-stream-wakeup';
 import { RedisStreamWakeup } from '../wakeup/redis-stream-wakeup';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
 import { WakeupChannels } from '../wakeup/wakeup-channels';
+import { storeMeter } from '../metrics/store-meter';
+import { StoreMetrics } from '../metrics/store-metrics';
 import { isProcessLocalCache } from './process-local-cache';
 import type { SseEventStoreTopology } from './store-topology';
 
@@ -20,6 +22,8 @@ export interface AssembledSseEventStore {
   readonly wakeup: StreamWakeup;
   /** What was chosen, and why: for the start-up log and health details. */
   readonly topology: SseEventStoreTopology;
+  /** The store's instruments (no-ops without an OpenTelemetry SDK). */
+  readonly metrics: StoreMetrics;
   /** Ends the store's readers, then closes the wake-ups and the storage (their connections, and their listeners on the application's cache and client). */
   close(): Promise<void>;
 }
@@ -28,17 +32,22 @@ export interface AssembledSseEventStore {
  * Builds the store on `cache`: the wake-ups (Redis pub/sub when the `redis` option or the cache
  * gives a Redis client, in-process otherwise), the storage (native Redis when the cache is on
  * Redis, unless `storage: 'generic'`; cache-manager otherwise), and how the two work together.
- * The module's providers and the testing helpers both build their store here.
+ * Its instruments come from the `meterProvider` option, else from the MeterProvider registered
+ * globally with `@opentelemetry/api` now. The module's providers and the testing helpers both
+ * build their store here.
  */
 export function assembleSseEventStore(
   cache: Cache,
-  moduleOptions: Pick<SseEventStoreModuleOptions, 'redis'>,
+  moduleOptions: Pick<SseEventStoreModuleOptions, 'redis' | 'meterProvider'>,
   options: ResolvedSseEventStoreOptions,
 ): AssembledSseEventStore {
+  const metrics = new StoreMetrics(storeMeter(moduleOptions.meterProvider));
   const found = findRedisConnection(cache);
   const pubSub =
     moduleOptions.redis === false ? undefined : moduleOptions.redis ? redisPubSubOf(moduleOptions.redis) : findRedisPubSub(cache, found);
-  const redisWakeup = pubSub ? new RedisStreamWakeup(pubSub.pubSub, new WakeupChannels(options.keyPrefix)) : undefined;
+  const redisWakeup = pubSub
+    ? new RedisStreamWakeup(pubSub.pubSub, new WakeupChannels(options.keyPrefix), (writtenAt) => metrics.wakeupArrived(writtenAt))
+    : undefined;
   const wakeup: StreamWakeup = redisWakeup ?? new LocalStreamWakeup();
 
   const connection = options.storage === 'generic' ? undefined : found;
@@ -56,10 +65,18 @@ export function assembleSseEventStore(
     : new CacheStreamStorage(cache, options);
 
   const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
-  const store = new DefaultSseEventStore(storage, wakeup, options, {
-    storageIsProcessLocal,
-    storagePublishesWakeups: publication !== undefined,
-  });
+  const store = new DefaultSseEventStore(
+    storage,
+    wakeup,
+    options,
+    { storageIsProcessLocal, storagePublishesWakeups: publication !== undefined },
+    metrics,
+  );
+  // Push while every writer's wake-up reaches this process's readers: always in-process, while
+  // connected on Redis pub/sub; a shared cache without pub/sub is polled.
+  const stopReportingWakeupState = metrics.reportWakeupState(() =>
+    (redisWakeup ? redisWakeup.pushes : storageIsProcessLocal) ? 'push' : 'polling',
+  );
   const topology: SseEventStoreTopology = {
     ...(connection
       ? {
@@ -95,7 +112,9 @@ export function assembleSseEventStore(
     storage,
     wakeup,
     topology,
+    metrics,
     close: async () => {
+      stopReportingWakeupState();
       store.onModuleDestroy();
       await wakeup.close();
       await storage.close();

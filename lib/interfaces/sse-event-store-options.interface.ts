@@ -1,4 +1,5 @@
 import type { Cache } from 'cache-manager';
+import type { SseMeterProvider } from '../metrics/meter-provider.interface';
 import type { IovalkeyClient } from '../redis/iovalkey-pub-sub-client';
 import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 
@@ -110,11 +111,22 @@ export interface SseEventStoreModuleOptions {
    * is unavailable). A route can set its own. Default 3 seconds (what browsers use without one).
    */
   retryInterval?: number;
+  /**
+   * Where the store's OpenTelemetry instruments come from (names and meanings in
+   * docs/operations.md): a `MeterProvider` of `@opentelemetry/sdk-metrics`, for tests and for
+   * applications that do not register one globally. Default: the provider registered globally
+   * with `@opentelemetry/api` (`metrics.setGlobalMeterProvider`) when the store is created; the
+   * API has no proxy, so register it before the application is created. Without either (or
+   * without `@opentelemetry/api` installed) the store measures nothing.
+   */
+  meterProvider?: SseMeterProvider;
 }
 
 /** Values of {@link SseEventStoreModuleOptions.storage}. */
 export type SseEventStorage = 'auto' | 'generic' | 'redis';
 
 /** Options with every default filled in. */
-export type ResolvedSseEventStoreOptions = Required<Omit<SseEventStoreModuleOptions, 'cache' | 'redis' | 'eventIdSecret'>> &
+export type ResolvedSseEventStoreOptions = Required<
+  Omit<SseEventStoreModuleOptions, 'cache' | 'redis' | 'eventIdSecret' | 'meterProvider'>
+> &
   Pick<SseEventStoreModuleOptions, 'eventIdSecret'>;

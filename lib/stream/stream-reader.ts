@@ -10,7 +10,8 @@ import type {
   SseStreamAddress,
 } from '../interfaces/sse-event.interface';
 import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
-import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamStorage } from '../storage/stream-storage.interface';
+import type { StoreMetrics } from '../metrics/store-metrics';
+import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult, type StreamStorage } from '../storage/stream-storage.interface';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
 import { ChangeSignal } from './change-signal';
 
@@ -24,6 +25,7 @@ export interface StreamReaderSettings {
   pollingInterval(): number | undefined;
   /** Aborted when the application shuts down: readers then complete. */
   shutdown: AbortSignal;
+  metrics: StoreMetrics;
 }
 
 /** Reads one stream after a position; every subscription to `events()` is an independent read. */
@@ -48,15 +50,23 @@ export class StreamReader implements SseEventStreamReader {
   }
 
   events(options: SseReadOptions = {}): Observable<SseStoredEvent> {
+    const { metrics } = this.settings;
     return new Observable<SseStoredEvent>((subscriber) => {
+      metrics.readerOpened();
       const changes = new ChangeSignal();
       // Subscribed before the first read, so a write between that read and the wait is not missed.
       const unsubscribe = this.wakeup.subscribe(this.address, (appended) => changes.notify(appended));
       const onShutdown = (): void => subscriber.complete();
       this.settings.shutdown.addEventListener('abort', onShutdown);
       if (this.settings.shutdown.aborted) subscriber.complete();
-      else this.pump(subscriber, changes, options).catch((error: unknown) => subscriber.error(error));
+      else
+        this.pump(subscriber, changes, options).catch((error: unknown) => {
+          // An error after the subscriber left reaches nobody.
+          if (!subscriber.closed) metrics.error(error);
+          subscriber.error(error);
+        });
       return () => {
+        metrics.readerClosed();
         unsubscribe();
         this.settings.shutdown.removeEventListener('abort', onShutdown);
         changes.notify(); // ends a pending wait; the pump sees the subscriber closed and stops
@@ -67,11 +77,17 @@ export class StreamReader implements SseEventStreamReader {
   private async pump(subscriber: Subscriber<SseStoredEvent>, changes: ChangeSignal, options: SseReadOptions): Promise<void> {
     const { flowControl } = options;
     const followPolling = options.until === 'completed';
+    const { metrics } = this.settings;
     let cursor = this.afterSequence;
     let caughtUp = false;
+    // Until the reader first catches up, what it reads and delivers is replay; everything after is live.
+    let replaying = true;
     while (!subscriber.closed) {
       changes.reset();
-      const result = await this.storage.read(this.address, cursor + 1, caughtUp ? LIVE_READ_SIZE : this.settings.pageSize);
+      const size: number = caughtUp ? LIVE_READ_SIZE : this.settings.pageSize;
+      const result: StreamReadResult = replaying
+        ? await this.readReplayPage(cursor + 1, size)
+        : await this.storage.read(this.address, cursor + 1, size);
       if (subscriber.closed) return;
       if (result.status === 'deleted') throw new SseSessionDeletedError(this.sessionId);
       if (result.status === 'missing') throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1);
@@ -79,17 +95,25 @@ export class StreamReader implements SseEventStreamReader {
       if (cursor < snapshot.lastSequence && cursor + 1 < snapshot.firstSequence) {
         throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
       }
-      for (const record of events) {
-        if (!record) throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
-        cursor++;
-        if (record === SKIPPED_SEQUENCE) continue;
-        subscriber.next(this.toMessage(record, cursor));
-        if (subscriber.closed) return;
-        // Per event, not per page: a page of large events could otherwise pile up unwritten.
-        if (flowControl?.writableNeedDrain) await drained(flowControl);
-        if (subscriber.closed) return;
+      // Counted per page, not per event: a measurement costs more than delivering an event.
+      let delivered = 0;
+      try {
+        for (const record of events) {
+          if (!record) throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
+          cursor++;
+          if (record === SKIPPED_SEQUENCE) continue;
+          subscriber.next(this.toMessage(record, cursor));
+          delivered++;
+          if (subscriber.closed) return;
+          // Per event, not per page: a page of large events could otherwise pile up unwritten.
+          if (flowControl?.writableNeedDrain) await drained(flowControl);
+          if (subscriber.closed) return;
+        }
+      } finally {
+        if (delivered > 0) metrics.eventsDelivered(delivered, replaying ? 'replay' : 'live');
       }
       caughtUp = cursor >= snapshot.lastSequence;
+      if (caughtUp) replaying = false;
       if (!caughtUp) {
         // Let the consumer write what it got before the next page is read.
         await new Promise((resolve) => setImmediate(resolve));
@@ -120,18 +144,37 @@ export class StreamReader implements SseEventStreamReader {
       await changes.wait(this.settings.pollingInterval());
       const appends = changes.takeAppends();
       if (!appends || subscriber.closed) return cursor;
-      for (const appended of appends) {
-        if (appended.firstSequence > cursor + 1) return cursor;
-        for (let sequence = cursor + 1; sequence <= appended.lastSequence; sequence++) {
-          const record = appended.record(sequence);
-          if (!record) return cursor;
-          cursor = sequence;
-          subscriber.next(this.toMessage(record, sequence));
-          if (subscriber.closed) return cursor;
-          if (flowControl?.writableNeedDrain) await drained(flowControl);
-          if (subscriber.closed) return cursor;
+      let delivered = 0;
+      try {
+        for (const appended of appends) {
+          if (appended.firstSequence > cursor + 1) return cursor;
+          for (let sequence = cursor + 1; sequence <= appended.lastSequence; sequence++) {
+            const record = appended.record(sequence);
+            if (!record) return cursor;
+            cursor = sequence;
+            subscriber.next(this.toMessage(record, sequence));
+            delivered++;
+            if (subscriber.closed) return cursor;
+            if (flowControl?.writableNeedDrain) await drained(flowControl);
+            if (subscriber.closed) return cursor;
+          }
         }
+      } finally {
+        if (delivered > 0) this.settings.metrics.eventsDelivered(delivered, 'live');
       }
+    }
+  }
+
+  /** A read of a reader that has not caught up yet: counted and timed as a replay page. */
+  private async readReplayPage(fromSequence: number, count: number): Promise<StreamReadResult> {
+    const { metrics } = this.settings;
+    const startTime = metrics.startTime();
+    try {
+      const result = await this.storage.read(this.address, fromSequence, count);
+      metrics.replayPageRead();
+      return result;
+    } finally {
+      metrics.replayPageTook(startTime);
     }
   }
 

@@ -10,6 +10,7 @@ import { assertEventInput } from './event-input';
 import type { StreamAppender } from '../storage/stream-storage.interface';
 import { AppendedEvents } from '../encoding/appended-events';
 import { printableId } from '../logging/printable-id';
+import type { StoreMetrics } from '../metrics/store-metrics';
 
 /** Largest number of events stored in one cache call. */
 const MAX_BATCH = 512;
@@ -52,30 +53,45 @@ export class StreamWriter implements SseEventStreamWriter {
     private readonly maxEventBytes: number,
     /** Called once the writer is closed, so the store can accept a new writer for the stream. */
     private readonly onClosed: () => void,
+    private readonly metrics: StoreMetrics,
   ) {
     this.sessionId = address.sessionId;
     this.streamId = address.streamId;
   }
 
+  // Each call that rejects counts its error (once, however many calls it fails).
   async write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
-    assertEventInput(event);
-    if (typeof event.id === 'string') return event as T & { id: string };
-    if (this.closedBy) throw this.closedBy;
-    const payload = this.encode(event);
-    const sequence = await this.enqueue({ kind: 'event', payload });
-    const { id: _ignored, ...rest } = event;
-    return { ...rest, id: this.eventId(sequence) } as T & { id: string };
+    try {
+      assertEventInput(event);
+      if (typeof event.id === 'string') return event as T & { id: string };
+      if (this.closedBy) throw this.closedBy;
+      const payload = this.encode(event);
+      const sequence = await this.enqueue({ kind: 'event', payload });
+      const { id: _ignored, ...rest } = event;
+      return { ...rest, id: this.eventId(sequence) } as T & { id: string };
+    } catch (error) {
+      this.metrics.error(error);
+      throw error;
+    }
   }
 
   async setMode(mode: SseEventStreamMode): Promise<void> {
-    assertMode(mode);
-    if (this.closedBy) throw this.closedBy;
-    await this.enqueue({ kind: 'update', change: { mode } });
+    try {
+      assertMode(mode);
+      if (this.closedBy) throw this.closedBy;
+      await this.enqueue({ kind: 'update', change: { mode } });
+    } catch (error) {
+      this.metrics.error(error);
+      throw error;
+    }
   }
 
   complete(): Promise<void> {
     // A writer closed by its session's deletion stores nothing more, not even its completion.
-    if (this.terminated) return Promise.reject(this.closedBy);
+    if (this.terminated) {
+      this.metrics.error(this.closedBy);
+      return Promise.reject(this.closedBy);
+    }
     if (!this.completion) {
       this.closedBy ??= new SseStreamClosedError(this.sessionId, this.streamId);
       this.completion = this.enqueue({ kind: 'update', change: { completed: true } }).then(
@@ -83,6 +99,7 @@ export class StreamWriter implements SseEventStreamWriter {
         (error: unknown) => {
           // Completion may be retried; the writer stays closed for writes.
           this.completion = undefined;
+          this.metrics.error(error);
           throw error;
         },
       );
@@ -144,7 +161,13 @@ export class StreamWriter implements SseEventStreamWriter {
         let appended: AppendedEvents | undefined;
         if (batch[0].kind === 'event') {
           const payloads = batch.map((operation) => (operation as PendingEvent).payload);
-          first = await this.appender.append(payloads);
+          const startTime = this.metrics.startTime();
+          try {
+            first = await this.appender.append(payloads);
+          } finally {
+            this.metrics.appendTook(startTime);
+          }
+          this.metrics.eventsWritten(payloads.length);
           appended = new AppendedEvents(first, payloads);
         } else {
           await this.appender.update((batch[0] as PendingUpdate).change);

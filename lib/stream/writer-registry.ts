@@ -1,11 +1,14 @@
 import { SseStreamWriterConflictError } from '../errors/sse-stream-writer-conflict.error';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import type { StoreMetrics } from '../metrics/store-metrics';
 import type { StreamWriter } from './stream-writer';
 
 /** The open writers of this process, by session then stream: at most one per stream. */
 export class WriterRegistry {
   /** `null` while the writer is being opened. */
   private readonly sessions = new Map<string, Map<string, StreamWriter | null>>();
+
+  constructor(private readonly metrics: StoreMetrics) {}
 
   /** Claims the stream for a new writer; returns the function that frees it again. */
   reserve({ sessionId, streamId }: SseStreamAddress): () => void {
@@ -17,6 +20,8 @@ export class WriterRegistry {
     return () => {
       if (released) return;
       released = true;
+      // A writer was attached to this reservation: an open writer closes.
+      if (streams.get(streamId)) this.metrics.writerClosed();
       streams.delete(streamId);
       if (streams.size === 0 && this.sessions.get(sessionId) === streams) this.sessions.delete(sessionId);
     };
@@ -24,7 +29,10 @@ export class WriterRegistry {
 
   /** Records the writer that was opened on a reservation. */
   attach(writer: StreamWriter): void {
-    this.sessions.get(writer.sessionId)?.set(writer.streamId, writer);
+    const streams = this.sessions.get(writer.sessionId);
+    if (!streams) return;
+    streams.set(writer.streamId, writer);
+    this.metrics.writerOpened();
   }
 
   writersOf(sessionId: string): StreamWriter[] {

@@ -54,12 +54,19 @@ export class RedisStreamWakeup extends StreamWakeup {
   constructor(
     private readonly publisher: RedisPubSubClient,
     private readonly channelNames: WakeupChannels,
+    /** Called with the writer's time of each append's wake-up from another process that reaches a reader here. */
+    private readonly onRemoteAppend: (writtenAt: number) => void = () => undefined,
   ) {
     super();
   }
 
   get reachesOtherProcesses(): boolean {
     return this.connected;
+  }
+
+  /** False while readers here poll because the subscriber connection is down; true before any reader needed it. */
+  get pushes(): boolean {
+    return this.connected || (!this.subscriber && !this.closed);
   }
 
   subscribe(address: SseStreamAddress, listener: WakeupListener): () => void {
@@ -77,7 +84,7 @@ export class RedisStreamWakeup extends StreamWakeup {
 
   notify(address: SseStreamAddress, appended?: AppendedEvents): void {
     this.local.notify(address, appended);
-    this.publish(this.channelNames.streamChannel(address), encodeWakeupMessage(this.origin, appended));
+    this.publish(this.channelNames.streamChannel(address), encodeWakeupMessage(this.origin, appended, appended && Date.now()));
   }
 
   notifyLocal(address: SseStreamAddress, appended?: AppendedEvents): void {
@@ -175,8 +182,13 @@ export class RedisStreamWakeup extends StreamWakeup {
       if (broadcast !== undefined) this.local.broadcast(entry.address.topic, broadcast);
       return;
     }
-    if (typeof entry.address === 'string') this.local.notifySession(entry.address);
-    else this.local.notify(entry.address, message === undefined ? undefined : decodeWakeupMessage(message).appended);
+    if (typeof entry.address === 'string') {
+      this.local.notifySession(entry.address);
+      return;
+    }
+    const decoded = message === undefined ? undefined : decodeWakeupMessage(message);
+    if (decoded?.writtenAt !== undefined) this.onRemoteAppend(decoded.writtenAt);
+    this.local.notify(entry.address, decoded?.appended);
   }
 
   private ensureSubscriber(): RedisPubSubClient {

@@ -28,8 +28,9 @@ export interface AppendSettings {
   /** Retention cap: a stream keeps its newest this many events. */
   maxEvents: number;
   /**
-   * Published on each stream's channel after its events are stored, followed by the events when
-   * they are not too large (see `encoding/wakeup-message.ts`); `''` publishes nothing.
+   * Published on each stream's channel after its events are stored, followed by the call's `now`
+   * (the writer's clock, for the readers' delivery lag) and the events when they are not too large
+   * (see `encoding/wakeup-message.ts`); `''` publishes nothing.
    */
   wakeupMessage: string;
 }

@@ -173,3 +173,52 @@ test('the events of a write reach local readers and travel to other instances wi
   assert.equal(received[1]?.firstSequence, 5);
   assert.deepEqual(received[1]?.record(5), { data: 'five' });
 });
+
+test("an append's wake-up from another instance reports its writer's time; its own, other wake-ups and garbage report none", async () => {
+  const publisher = new FakeRedisClient();
+  const reported: number[] = [];
+  const wakeup = new RedisStreamWakeup(publisher, keys, (writtenAt) => reported.push(writtenAt));
+  let wakes = 0;
+  wakeup.subscribe(address, () => wakes++);
+  await flush();
+  const subscriber = publisher.duplicates[0];
+  const channel = keys.streamChannel(address);
+  const event = encodeEvent('e', undefined, undefined, 0);
+
+  const before = Date.now();
+  wakeup.notify(address, new AppendedEvents(1, [event]));
+  wakeup.notify(address);
+  const [[, own], [, ownUpdate]] = publisher.published;
+  assert.match(own, /^[^@\n]+@\d+\n1\n/, 'the append is stamped');
+  const stamped = Number(own.slice(own.indexOf('@') + 1, own.indexOf('\n')));
+  assert.ok(stamped >= before && stamped <= Date.now());
+  assert.doesNotMatch(ownUpdate, /@/, 'a wake-up that is not an append carries no time');
+
+  wakes = 0;
+  subscriber.deliver(channel, own);
+  assert.deepEqual(reported, [], 'the own echo reports nothing');
+  for (const garbage of ['another@', 'another@abc\n1\n{}', 'another@-1', 'another@1e9', '@', '\n\n\n', 'another@12@34', 'another']) {
+    subscriber.deliver(channel, garbage);
+  }
+  assert.deepEqual(reported, [], 'malformed or untimed wake-ups report nothing');
+  assert.equal(wakes, 8, 'and still wake the readers');
+  subscriber.deliver(keys.sessionChannel('s'), 'another@123');
+  subscriber.deliver(channel, `another@1765000000123\n1\n${event}`);
+  subscriber.deliver(channel, 'another@1765000000456');
+  assert.deepEqual(reported, [1_765_000_000_123, 1_765_000_000_456]);
+  await wakeup.close();
+});
+
+test('push is reported until the subscriber connection is needed and down', async () => {
+  const { wakeup, subscriber } = setup();
+  assert.equal(wakeup.pushes, true, 'no reader has waited yet: nothing polls');
+  wakeup.subscribe(address, () => undefined);
+  assert.equal(wakeup.pushes, false, 'connecting: readers poll');
+  await flush();
+  assert.equal(wakeup.pushes, true);
+  subscriber().drop();
+  assert.equal(wakeup.pushes, false);
+  subscriber().becomeReady();
+  assert.equal(wakeup.pushes, true);
+  await wakeup.close();
+});

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { encodeEvent } from '../../../lib/encoding/stored-records';
 import { AppendedEvents, MAX_PUSHED_CHARS } from '../../../lib/encoding/appended-events';
 import { decodeWakeupMessage, encodeWakeupMessage, isFromOrigin } from '../../../lib/encoding/wakeup-message';
@@ -47,4 +48,58 @@ test("a process's own wake-ups are recognised before decoding, with or without e
   assert.equal(isFromOrigin(withEvents, ORIGIN), true);
   assert.equal(isFromOrigin(`${ORIGIN}0`, ORIGIN), false, 'a longer origin that starts the same is another sender');
   assert.equal(isFromOrigin(withEvents.replace(ORIGIN, 'another-instance'), ORIGIN), false);
+});
+
+test("an append's wake-up carries its writer's time, with or without its events", () => {
+  const writtenAt = 1_765_000_000_123;
+  const small = new AppendedEvents(5, [encodeEvent('five', undefined, undefined, 0)]);
+  const withEvents = encodeWakeupMessage(ORIGIN, small, writtenAt);
+  assert.equal(withEvents.split('\n')[0], `${ORIGIN}@${writtenAt}`);
+  const decoded = decodeWakeupMessage(withEvents);
+  assert.equal(decoded.origin, ORIGIN);
+  assert.equal(decoded.writtenAt, writtenAt);
+  assert.deepEqual(decoded.appended?.record(5), { data: 'five' });
+
+  const large = new AppendedEvents(1, [encodeEvent('x'.repeat(MAX_PUSHED_CHARS), undefined, undefined, 0)]);
+  assert.deepEqual(decodeWakeupMessage(encodeWakeupMessage(ORIGIN, large, writtenAt)), { origin: ORIGIN, writtenAt });
+  assert.equal(isFromOrigin(withEvents, ORIGIN), true, 'the own echo is recognised with its time');
+  assert.equal(isFromOrigin(`${ORIGIN}@${writtenAt}`, ORIGIN), true);
+});
+
+test('a wake-up without a time (another version, or not an append) decodes as before, with no time', () => {
+  const message = `${ORIGIN}\n3\n${encodeEvent('three', undefined, undefined, 0)}`;
+  const decoded = decodeWakeupMessage(message);
+  assert.equal(decoded.writtenAt, undefined);
+  assert.deepEqual(decoded.appended?.record(3), { data: 'three' });
+});
+
+test('a time that cannot be read is left out, and the rest of the message is read as usual', () => {
+  const event = encodeEvent('e', undefined, undefined, 0);
+  for (const time of ['', 'abc', '-5', '1e12', ' 12', '12 ', '1.5', '0x10', '9'.repeat(16), '12@34', 'Infinity', '١٢٣']) {
+    const decoded = decodeWakeupMessage(`${ORIGIN}@${time}\n2\n${event}`);
+    assert.equal(decoded.writtenAt, undefined, JSON.stringify(time));
+    assert.equal(decoded.origin, ORIGIN);
+    assert.deepEqual(decoded.appended?.record(2), { data: 'e' }, JSON.stringify(time));
+  }
+});
+
+test('no message, however malformed, makes decoding throw or yields a time that is not a whole number of ms', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc
+          .array(fc.oneof(fc.constantFrom('@', '\n', ORIGIN, '1', '-', '9007199254740993'), fc.string()), { maxLength: 8 })
+          .map((parts) => parts.join('')),
+      ),
+      (message) => {
+        const decoded = decodeWakeupMessage(message);
+        if (decoded.writtenAt !== undefined) {
+          assert.ok(Number.isSafeInteger(decoded.writtenAt) && decoded.writtenAt >= 0, String(decoded.writtenAt));
+        }
+        decoded.appended?.record(decoded.appended.firstSequence);
+      },
+    ),
+    { numRuns: 2_000 },
+  );
 });

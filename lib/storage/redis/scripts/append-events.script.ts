@@ -1,4 +1,4 @@
-import { WAKEUP_SEPARATOR_LUA } from '../../../encoding/wakeup-message';
+import { WAKEUP_SEPARATOR_LUA, WAKEUP_TIME_MARK_LUA } from '../../../encoding/wakeup-message';
 import { luaScript, type RedisScript, unexpectedReply } from './redis-script';
 import { ScriptReplyCode } from './lua-prelude';
 import { type LayoutInput, ScriptLayout } from './script-layout';
@@ -118,10 +118,14 @@ local function append(tombstone, metadata, events, count, restart_ttls, channel,
     redis.call('PEXPIRE', events, event_ttl)
     redis.call('PEXPIRE', metadata, metadata_ttl)
   end
-  if push then
-    redis.call('PUBLISH', channel, message .. ${WAKEUP_SEPARATOR_LUA} .. string.format('%d', first) .. ${WAKEUP_SEPARATOR_LUA} .. table.concat(ARGV, ${WAKEUP_SEPARATOR_LUA}, offset, offset + count - 1))
-  elseif message ~= '' then
-    redis.call('PUBLISH', channel, message)
+  if message ~= '' then
+    -- Stamped with the writer's clock when it sent the call, for the readers' delivery lag.
+    local sender = message .. ${WAKEUP_TIME_MARK_LUA} .. now
+    if push then
+      redis.call('PUBLISH', channel, sender .. ${WAKEUP_SEPARATOR_LUA} .. string.format('%d', first) .. ${WAKEUP_SEPARATOR_LUA} .. table.concat(ARGV, ${WAKEUP_SEPARATOR_LUA}, offset, offset + count - 1))
+    else
+      redis.call('PUBLISH', channel, sender)
+    end
   end
   return first
 end
@@ -159,9 +163,9 @@ return results
  * the tombstone and then removes the keys, so an append that lands in between is removed with
  * them, and any later one finds no metadata and then the tombstone.
  *
- * The wake-up is the message given, followed by the first sequence and the events, one per line,
- * when the writer asks for them to travel with it: the format of `encoding/wakeup-message.ts`,
- * whose separator is interpolated into the script.
+ * The wake-up is the message given and the call's `now` (the writer's clock), followed by the first
+ * sequence and the events, one per line, when the writer asks for them to travel with it: the
+ * format of `encoding/wakeup-message.ts`, whose separators are interpolated into the script.
  *
  * Answers per stream, in order: its first new sequence, or why it was refused (a completion is
  * final for the writers that were open then, in every process).
