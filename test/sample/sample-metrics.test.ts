@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '../support/async';
 import { EventSourceClient } from '../support/event-source-client';
+import { McpSdkClient } from '../support/mcp-sdk-client';
 import { type PrometheusFamily, parsePrometheusText, sampleSum } from '../support/prometheus-text';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-server';
 import { complete, deleteSession, publish, request, streamUrl } from '../support/sample-client';
@@ -175,6 +176,21 @@ describe('GET /metrics on the sample, in-memory store', () => {
     const { metrics } = await readMetrics(app.url);
     assertFamily(metrics, 'sse_event_store_sessions_deleted_total', 'counter', '{session}');
     assert.equal(sampleSum(metrics, 'sse_event_store_sessions_deleted_total'), before + 1);
+  });
+
+  test("an MCP session's standalone stream is counted among the open writers; its session id appears nowhere", TEST_TIMEOUT, async () => {
+    const client = await McpSdkClient.connect(`${app.url}/mcp`);
+    try {
+      // The SDK writes the countdown's notifications to the standalone stream, whose writer stays open.
+      await client.client.callTool({ name: 'standalone_countdown', arguments: { count: 3, intervalMs: 0 } });
+      await client.waitForTicks('standalone_countdown', 3);
+      const { text, metrics } = await readMetrics(app.url);
+      assertFamily(metrics, 'sse_event_store_writers_open', 'gauge', '{writer}');
+      assert.ok((sampleSum(metrics, 'sse_event_store_writers_open') ?? 0) >= 1, 'the standalone stream has an open writer');
+      assertNoIds(text, [client.sessionId]);
+    } finally {
+      await client.endSession();
+    }
   });
 
   test('the wake-up state: push (in-process wake-ups), not polling', TEST_TIMEOUT, async () => {
