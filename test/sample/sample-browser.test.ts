@@ -158,6 +158,13 @@ describe('sample page in a browser', () => {
       `EventSource reconnected with Last-Event-ID ${lastBeforeRestart}: ${JSON.stringify(sentIds)}`,
     );
 
+    // Readings of /metrics since the restart, so the screenshot shows the Store panel's figures
+    // (checked by a test of their own); a rate needs two readings that both have its counter.
+    await page
+      .waitForFunction(() => /^\d+\.\d$/.test(document.querySelector('#metric-delivered')?.textContent ?? ''), undefined, {
+        timeout: 8_000,
+      })
+      .catch(() => undefined);
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     if (process.env.UPDATE_SAMPLE_SCREENSHOT === '1') {
