@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { SseEventStore, SseEventStoreExceptionFilter, SseEventStoreModule } from '../lib';
 import { McpRemoteResumption } from '../lib/mcp';
 import { SseEventStoreHealthIndicator } from '../lib/terminus';
@@ -11,6 +12,7 @@ import { MCP_RETRY_INTERVAL_MS } from './mcp/mcp-session-registry';
 import { McpSessionsService } from './mcp/mcp-sessions.service';
 import { McpV2Controller } from './mcp-v2/mcp-v2.controller';
 import { McpV2SessionsService } from './mcp-v2/mcp-v2-sessions.service';
+import { MetricsModule } from './metrics.module';
 import { PageController } from './page.controller';
 import type { SampleConfig } from './sample-config';
 import { StreamsController } from './streams.controller';
@@ -22,15 +24,17 @@ export class AppModule {
    * Without a Redis URL no cache is registered, and SseEventStoreModule keeps events in an
    * in-memory cache of its own (one instance). With one, every instance shares the streams.
    * The MCP endpoint (`/mcp`) keeps its events in the same store, under session ids of its own
-   * that the `/sessions` routes refuse (McpSessionNamespaceGuard).
+   * that the `/sessions` routes refuse (McpSessionNamespaceGuard). With `metrics` (from
+   * registerSampleMetrics), `GET /metrics` serves the store's figures.
    */
-  static register(config: SampleConfig): DynamicModule {
+  static register(config: SampleConfig, metrics?: PrometheusExporter): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []),
         SseEventStoreModule.forRoot({ keepAliveInterval: config.keepAliveInterval, retryInterval: config.retryInterval }),
         TerminusModule,
+        ...(metrics ? [MetricsModule.register(metrics)] : []),
       ],
       controllers: [PageController, StreamsController, McpController, McpV2Controller, HealthController],
       providers: [

@@ -4,7 +4,8 @@
  * `Last-Event-ID` by itself when it reconnects), lists every event it receives, logs each
  * reconnection, and publishes events with fetch. When EventSource stops for good (readyState
  * CLOSED), the page asks the server why with a fetch of the stream after the last event shown:
- * 204 means the stream is complete; 404, 410 and 400 say why it cannot be resumed.
+ * 204 means the stream is complete; 404, 410 and 400 say why it cannot be resumed. A panel shows
+ * the store's figures, read from `GET /metrics` (Prometheus text) every two seconds.
  */
 export const SAMPLE_PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -65,6 +66,10 @@ export const SAMPLE_PAGE_HTML = `<!doctype html>
   ol#log li.warn { color: var(--warn); }
   ol#log li.bad { color: var(--bad); }
   ol#log li.reconnect { color: var(--accent); }
+  .hint a { color: var(--accent); }
+  dl.figures { display: grid; grid-template-columns: 1fr auto; gap: 4px 12px; margin: 8px 0 0; }
+  dl.figures dt { color: var(--muted); }
+  dl.figures dd { margin: 0; text-align: right; font: 600 13px/1.45 var(--mono); }
   @media (max-width: 860px) { main { grid-template-columns: 1fr; padding: 16px; } }
 </style>
 </head>
@@ -103,6 +108,16 @@ export const SAMPLE_PAGE_HTML = `<!doctype html>
         </div>
       </form>
       <div id="publish-result" class="result"></div>
+    </section>
+    <section>
+      <h2>Store</h2>
+      <dl class="figures">
+        <dt>Active readers</dt><dd id="metric-readers">—</dd>
+        <dt>Events written per second</dt><dd id="metric-written">—</dd>
+        <dt>Events delivered per second</dt><dd id="metric-delivered">—</dd>
+        <dt>Cross-instance lag (mean)</dt><dd id="metric-lag">—</dd>
+      </dl>
+      <p class="hint">Read from <a href="/metrics">/metrics</a> every 2 s<span id="metrics-failure"></span>.</p>
     </section>
   </div>
   <div class="column">
@@ -340,6 +355,72 @@ export const SAMPLE_PAGE_HTML = `<!doctype html>
     });
   });
 
+  // The store's figures from GET /metrics (Prometheus text): the readers gauge as it is; counters
+  // and the lag histogram as their change since the previous reading. A figure the answer lacks
+  // (no such metric yet, or the first reading) shows a dash.
+  var METRICS_INTERVAL_MS = 2000;
+  var previousReading = null;
+
+  // Each metric's value, summed over its label sets (a histogram's _bucket lines are not used).
+  function parseMetrics(text) {
+    var values = {};
+    text.split('\\n').forEach(function (line) {
+      var match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{[^}]*\\})?\\s+(\\S+)/.exec(line);
+      var value = match ? Number(match[2]) : NaN;
+      if (isFinite(value)) values[match[1]] = (values[match[1]] || 0) + value;
+    });
+    return values;
+  }
+
+  // Change of a metric since the previous reading; undefined when either lacks it, or when it
+  // went down (the server restarted).
+  function change(reading, before, name) {
+    if (!reading || !before || reading.values[name] === undefined || before.values[name] === undefined) return undefined;
+    var delta = reading.values[name] - before.values[name];
+    return delta >= 0 ? delta : undefined;
+  }
+
+  function showFigure(id, value, format) {
+    byId(id).textContent = value === undefined ? '—' : format(value);
+  }
+
+  function showMetrics(reading, before) {
+    var seconds = reading && before ? (reading.at - before.at) / 1000 : 0;
+    var perSecond = function (name) {
+      var delta = change(reading, before, name);
+      return delta === undefined || seconds <= 0 ? undefined : delta / seconds;
+    };
+    var oneDecimal = function (value) { return value.toFixed(1); };
+    showFigure('metric-readers', reading ? reading.values.sse_event_store_readers_active : undefined, String);
+    showFigure('metric-written', perSecond('sse_event_store_events_written_total'), oneDecimal);
+    showFigure('metric-delivered', perSecond('sse_event_store_events_delivered_total'), oneDecimal);
+    // The mean lag of the wake-ups from other instances delivered since the previous reading.
+    var lagCount = change(reading, before, 'sse_event_store_delivery_lag_count');
+    var lagSum = change(reading, before, 'sse_event_store_delivery_lag_sum');
+    showFigure('metric-lag', lagCount && lagSum !== undefined ? lagSum / lagCount : undefined, function (value) {
+      return (value * 1000).toFixed(1) + ' ms';
+    });
+  }
+
+  function readMetrics() {
+    fetch('/metrics', { cache: 'no-store' }).then(function (response) {
+      if (!response.ok) throw new Error(response.status + ' ' + response.statusText);
+      return response.text();
+    }).then(function (text) {
+      var reading = { at: Date.now(), values: parseMetrics(text) };
+      showMetrics(reading, previousReading);
+      previousReading = reading;
+      byId('metrics-failure').textContent = '';
+    }).catch(function (error) {
+      previousReading = null;
+      showMetrics(null, null);
+      byId('metrics-failure').textContent = ' (the last reading failed: ' + error.message + ')';
+    }).finally(function () {
+      setTimeout(readMetrics, METRICS_INTERVAL_MS);
+    });
+  }
+
+  readMetrics();
   byId('watch').addEventListener('click', watch);
   byId('stop').addEventListener('click', function () {
     stop();

@@ -158,6 +158,13 @@ describe('sample page in a browser', () => {
       `EventSource reconnected with Last-Event-ID ${lastBeforeRestart}: ${JSON.stringify(sentIds)}`,
     );
 
+    // Readings of /metrics since the restart, so the screenshot shows the Store panel's figures
+    // (checked by a test of their own); a rate needs two readings that both have its counter.
+    await page
+      .waitForFunction(() => /^\d+\.\d$/.test(document.querySelector('#metric-delivered')?.textContent ?? ''), undefined, {
+        timeout: 8_000,
+      })
+      .catch(() => undefined);
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     if (process.env.UPDATE_SAMPLE_SCREENSHOT === '1') {
@@ -204,5 +211,38 @@ describe('sample page in a browser', () => {
     assert.ok(explanation, `the log explains the refusal: ${JSON.stringify(lines)}`);
     assert.match(explanation, /\(404 /);
     assert.ok(!lines.some((line) => line.startsWith('Stream completed')), 'a deleted stream is not shown as completed');
+  });
+
+  test("the Store panel shows the store's figures read from /metrics: a number of active readers once the page watches", {
+    timeout: 60_000,
+  }, async () => {
+    const panelSession = `panel-${randomUUID().slice(0, 13)}`;
+    try {
+      await page.goto(app.url);
+      await page.fill('#session', panelSession);
+      await page.fill('#stream', streamId);
+      await publish(app.url, panelSession, streamId, { text: 'counted' });
+      await page.click('#watch');
+      await waitForRows(1);
+      const figure = (id: string): Promise<string> => page.$eval(`#${id}`, (element) => element.textContent ?? '');
+      // A reading every 2 s: the figures are there after a few, or the panel shows no number.
+      const readers = await page
+        .waitForFunction(() => Number(document.querySelector('#metric-readers')?.textContent) >= 1, undefined, { timeout: 15_000 })
+        .then(
+          () => figure('metric-readers'),
+          async () => `no number: ${await figure('metric-readers')}`,
+        );
+      assert.match(readers, /^\d+$/, "active readers, the page's own among them");
+      // Rates need two readings that both have the counter.
+      await page
+        .waitForFunction(() => /^\d+\.\d$/.test(document.querySelector('#metric-written')?.textContent ?? ''), undefined, {
+          timeout: 15_000,
+        })
+        .catch(() => undefined);
+      assert.match(await figure('metric-written'), /^\d+\.\d$/, 'events written per second');
+      assert.match(await figure('metric-delivered'), /^\d+\.\d$/, 'events delivered per second');
+    } finally {
+      await deleteSession(app.url, panelSession).catch(() => undefined);
+    }
   });
 });
