@@ -178,6 +178,14 @@ describe('the start-up line', () => {
       'it does not claim that none is registered',
     );
   });
+
+  it('a CacheModule registered without isGlobal beside SseEventStoreModule: the module that imports both is named', async () => {
+    const { lines } = await start([CacheModule.register()]);
+    const warnings = atWarnOrAbove(lines());
+    assert.equal(warnings.length, 1, JSON.stringify(lines()));
+    // Test.createTestingModule's own root module imports both here.
+    assert.match(String(warnings[0].message), /^A CacheModule is registered in RootTestModule but is not visible to SseEventStoreModule, /);
+  });
 });
 
 describe('the start-up line on a Redis Cluster', () => {
