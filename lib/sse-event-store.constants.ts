@@ -20,7 +20,7 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
   retryInterval: 3_000,
 } as const;
 
-/** Token of the cache the store runs on (the application's CACHE_MANAGER or the module's own fallback). */
+/** Token of the cache the store runs on (the application's CACHE_MANAGER or the module's own fallback), and where it came from. */
 export const SSE_EVENT_STORE_CACHE = Symbol('SSE_EVENT_STORE_CACHE');
 /** Token of the resolved options (every default filled in). */
 export const SSE_EVENT_STORE_RESOLVED_OPTIONS = Symbol('SSE_EVENT_STORE_RESOLVED_OPTIONS');

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { DefaultSseEventStore } from '../default-sse-event-store';
 import { SseEventStoreConfigurationError } from '../errors/sse-event-store-configuration.error';
@@ -12,6 +13,8 @@ import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
 import { WakeupChannels } from '../wakeup/wakeup-channels';
 import { storeMeter } from '../metrics/store-meter';
 import { StoreMetrics } from '../metrics/store-metrics';
+import { OutageLog } from '../logging/outage-log';
+import { OutageLoggedStorage } from './outage-logged-storage';
 import { isProcessLocalCache } from './process-local-cache';
 import type { SseEventStoreTopology } from './store-topology';
 
@@ -60,9 +63,17 @@ export function assembleSseEventStore(
   // through the very client they write on (the same server, so the same channels reach everyone).
   const publication: ScriptWakeupPublication | undefined =
     connection && redisWakeup && pubSub?.client === connection.client ? redisWakeup.publicationTarget : undefined;
-  const storage: StreamStorage = connection
-    ? new RedisStreamStorage(connection, options, publication)
-    : new CacheStreamStorage(cache, options);
+  const backend = connection ? (connection.isCluster ? 'Redis Cluster' : 'Redis') : 'The cache';
+  const storage: StreamStorage = new OutageLoggedStorage(
+    connection ? new RedisStreamStorage(connection, options, publication) : new CacheStreamStorage(cache, options),
+    new OutageLog(new Logger('SseEventStore'), {
+      started: (cause) =>
+        `${backend} is not answering the event store (${cause}): its operations fail (HTTP 503) until it answers again; ` +
+        'further failures are counted, not logged.',
+      ended: (duration, failures) =>
+        `${backend} answers the event store again after ${duration}; ${failures} operation(s) failed meanwhile.`,
+    }),
+  );
 
   const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
   const store = new DefaultSseEventStore(
@@ -81,24 +92,26 @@ export function assembleSseEventStore(
     ...(connection
       ? {
           storage: connection.isCluster ? 'redis-cluster' : 'redis',
-          storageReason: 'the cache is on Redis or Valkey (@keyv/redis or @keyv/valkey): native commands',
+          storageReason: `the cache's store is @keyv/redis or @keyv/valkey on ${connection.isCluster ? 'a Redis Cluster' : 'one Redis server'}: native commands`,
         }
       : {
           storage: storageIsProcessLocal ? 'memory' : 'cache',
           storageReason:
             options.storage === 'generic'
-              ? `option storage: 'generic'`
+              ? `option storage: 'generic': through cache-manager, whatever the cache's store`
               : storageIsProcessLocal
-                ? `the cache keeps its entries in this process`
-                : 'the cache is not on a Redis client the store can use natively: the generic cache-manager path',
+                ? 'the cache keeps its entries in this process'
+                : `the cache's store is not @keyv/redis or @keyv/valkey: through cache-manager`,
         }),
     ...(redisWakeup
       ? {
           wakeup: 'redis-pubsub',
-          wakeupReason: moduleOptions.redis ? 'the redis option gives a client' : `the cache's Redis client`,
+          wakeupReason: moduleOptions.redis
+            ? 'a subscriber connection duplicated from the client of option redis'
+            : `a subscriber connection duplicated from the cache's Redis client`,
         }
       : storageIsProcessLocal
-        ? { wakeup: 'local', wakeupReason: 'every writer is in this process' }
+        ? { wakeup: 'local', wakeupReason: 'the storage is in this process, so every writer is too' }
         : {
             wakeup: 'polling',
             wakeupReason:

@@ -19,3 +19,11 @@ export interface SseEventStoreTopology {
   readonly wakeup: SseWakeupChannel;
   readonly wakeupReason: string;
 }
+
+/** The topology as the start-up log line states it, after where the cache came from (`cacheOrigin`). */
+export function describeTopology(cacheOrigin: string, topology: SseEventStoreTopology): string {
+  return (
+    `Event store on ${cacheOrigin}. Storage: ${topology.storage} (${topology.storageReason}). ` +
+    `Wake-ups: ${topology.wakeup} (${topology.wakeupReason}).`
+  );
+}

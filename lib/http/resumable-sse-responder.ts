@@ -82,7 +82,7 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
       if (error instanceof SseStoreUnavailableError) {
         // Any status but 200 would make EventSource give up for good: a 200 that only says when to
         // come back keeps it trying while the store is away.
-        this.logger.warn(
+        this.logger.debug(
           `Stream ${printableId(address.streamId)} could not be opened; the client retries in ${settings.retryInterval} ms: ${error.message}`,
         );
         return this.stream(response, new SseResponseBody({ ...settings, keepAliveInterval: 0 }), true);
@@ -106,8 +106,8 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
       error: (error: unknown) => {
         // The response has started: ending it makes the client reconnect with the last id it got,
         // and that request is answered with what explains the problem.
-        const level = error instanceof SseStoreUnavailableError ? 'warn' : 'debug';
-        this.logger[level](
+        // A backend outage is logged once by the store, when it starts and when it ends.
+        this.logger.debug(
           `Ended a response of stream ${printableId(address.streamId)}: ${error instanceof Error ? error.message : String(error)}`,
         );
         body.finish();

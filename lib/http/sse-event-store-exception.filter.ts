@@ -19,9 +19,9 @@ const RETRY_AFTER_SECONDS = 5;
  * | anything else (`SseEventStoreConfigurationError`, ...) | 500, logged with its stack as Nest does |
  *
  * The body is Nest's usual `{ statusCode, message, error }` plus the error's stable `code`.
- * Client-caused errors are logged at debug level without a stack; 503s once per error as a warning
- * line. Register it globally (`{ provide: APP_FILTER, useClass: SseEventStoreExceptionFilter }`),
- * on a controller (`@UseFilters(SseEventStoreExceptionFilter)`), or with
+ * Answers other than 500 are logged at debug level without a stack: a backend outage behind the
+ * 503s is logged once by the store, when it starts and when it ends. Register it globally
+ * (`{ provide: APP_FILTER, useClass: SseEventStoreExceptionFilter }`), on a controller (`@UseFilters(SseEventStoreExceptionFilter)`), or with
  * `app.useGlobalFilters(new SseEventStoreExceptionFilter(app.get(HttpAdapterHost).httpAdapter))`.
  * Other exceptions go to Nest's default handling.
  */
@@ -36,8 +36,9 @@ export class SseEventStoreExceptionFilter extends BaseExceptionFilter {
       return;
     }
     if (status === HttpStatus.SERVICE_UNAVAILABLE) {
+      // The storage's outage log warns once per outage; each answer is only worth a debug line.
       const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      this.logger.warn(`${error.message}${cause}`);
+      this.logger.debug(`Answered 503: ${error.message}${cause}`);
       const adapter = this.applicationRef ?? this.httpAdapterHost?.httpAdapter;
       adapter?.setHeader(host.switchToHttp().getResponse(), 'Retry-After', String(RETRY_AFTER_SECONDS));
     } else {

@@ -51,6 +51,13 @@ export class IovalkeyConnection implements RedisConnection {
     return () => this.client.off('node error', listener);
   }
 
+  onConnectionError(listener: (error: unknown) => void): () => void {
+    // A cluster reports a node's failures as `node error`, a single server's client as `error`.
+    const event = this.isCluster ? 'node error' : 'error';
+    this.client.on(event, listener);
+    return () => this.client.off(event, listener);
+  }
+
   refreshSlotMap(): Promise<void> {
     if (!this.isCluster) return Promise.resolve();
     return new Promise((resolve) => (this.client as unknown as IovalkeyCluster).refreshSlotsCache(() => resolve()));

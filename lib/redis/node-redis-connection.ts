@@ -13,6 +13,9 @@ export interface NodeRedisClient {
   sendCommand(args: string[], options?: NodeRedisCommandOptions): Promise<unknown>;
   /** True from `connect()` until the client is closed, reconnects included. */
   readonly isOpen: boolean;
+  /** node-redis reports its connection's failures (a refused reconnect, say) as `error`. */
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
 /** The part of a node-redis 5 cluster client (`createCluster`) used here: commands are routed by their first key. */
@@ -26,8 +29,14 @@ export interface NodeRedisCluster {
   readonly isOpen: boolean;
   getSlotMaster(slot: number): unknown;
   /** node-redis reports a node connection's failures (a reconnect refused, say) as `node-error`. */
-  on?(event: 'node-error', listener: () => void): unknown;
-  off?(event: 'node-error', listener: () => void): unknown;
+  on?(event: 'node-error', listener: (error: unknown) => void): unknown;
+  off?(event: 'node-error', listener: (error: unknown) => void): unknown;
+}
+
+/** A node-redis client or cluster, as far as its error events go. */
+interface ErrorReporting {
+  on?(event: string, listener: (error: unknown) => void): unknown;
+  off?(event: string, listener: (error: unknown) => void): unknown;
 }
 
 /** A node-redis 5 client or cluster, as `@keyv/redis` 5 holds it. */
@@ -69,6 +78,13 @@ export class NodeRedisConnection implements RedisConnection {
     const cluster = this.client as NodeRedisCluster;
     cluster.on?.('node-error', listener);
     return () => cluster.off?.('node-error', listener);
+  }
+
+  onConnectionError(listener: (error: unknown) => void): () => void {
+    const client = this.client as ErrorReporting;
+    const event = this.isCluster ? 'node-error' : 'error';
+    client.on?.(event, listener);
+    return () => client.off?.(event, listener);
   }
 
   refreshSlotMap(): Promise<void> {

@@ -29,6 +29,11 @@ export interface RedisConnection {
    * the function that removes it. Nothing is called for a single server.
    */
   onNodeError(listener: () => void): () => void;
+  /**
+   * Calls `listener` with each error the client reports about its connections (the server's, or
+   * any cluster node's: refused, reset, ...); returns the function that removes it.
+   */
+  onConnectionError(listener: (error: unknown) => void): () => void;
   /** Asks a cluster client for a fresh slot map (after a failover); does nothing where it cannot. */
   refreshSlotMap(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import {
   isFromOrigin,
 } from '../encoding/wakeup-message';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
+import { OutageLog } from '../logging/outage-log';
 import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 import { LocalStreamWakeup } from './local-stream-wakeup';
 import { type BroadcastListener, StreamWakeup, type WakeupListener } from './stream-wakeup.interface';
@@ -48,8 +49,17 @@ export class RedisStreamWakeup extends StreamWakeup {
   private subscriber?: RedisPubSubClient;
   private connecting?: Promise<unknown>;
   private connected = false;
-  private lostLogged = false;
   private closed = false;
+  /** The subscriber's outages: one warning when one starts, one line when it ends; errors in between are counted. */
+  private readonly outage = new OutageLog(this.logger, {
+    started: (cause) =>
+      `Redis pub/sub subscriber disconnected (${cause}): readers poll for new events until it reconnects; ` +
+      'further errors are counted, not logged.',
+    ended: (duration, errors) =>
+      `Redis pub/sub subscriber reconnected after ${duration} (${errors} error(s) meanwhile): readers are woken by pushes again.`,
+  });
+  /** The subscriber's last error, named when its connection closes without one. */
+  private lastError?: unknown;
 
   constructor(
     private readonly publisher: RedisPubSubClient,
@@ -137,9 +147,7 @@ export class RedisStreamWakeup extends StreamWakeup {
   }
 
   private publish(channel: string, message: string): void {
-    this.publisher.publish(channel, message).catch((error: unknown) => {
-      this.logger.debug(`A wake-up could not be published: ${String(error)}`);
-    });
+    this.publisher.publish(channel, message).catch((error: unknown) => this.reportError('A wake-up could not be published', error));
   }
 
   private retain(channel: string, address: ChannelTarget): void {
@@ -161,7 +169,7 @@ export class RedisStreamWakeup extends StreamWakeup {
       // Once the channel is live, the reader re-checks: a write between its first read and
       // this moment reached nobody.
       .then(() => this.deliver(channel, undefined))
-      .catch((error: unknown) => this.logger.debug(`Subscribing to a wake-up channel failed: ${String(error)}`));
+      .catch((error: unknown) => this.reportError('Subscribing to a wake-up channel failed', error));
   }
 
   private release(channel: string): void {
@@ -195,29 +203,43 @@ export class RedisStreamWakeup extends StreamWakeup {
     if (this.subscriber) return this.subscriber;
     const subscriber = this.publisher.duplicate();
     this.subscriber = subscriber;
-    subscriber.on('ready', () => this.setConnected(true));
-    subscriber.on('end', () => this.setConnected(false));
-    subscriber.on('reconnecting', () => this.setConnected(false));
-    subscriber.on('error', (error: unknown) => {
-      this.logger.debug(`Wake-up subscriber: ${String(error)}`);
-      if (!subscriber.isReady) this.setConnected(false);
+    subscriber.on('ready', () => {
+      if (this.closed) return;
+      this.lastError = undefined;
+      this.outage.succeeded();
+      this.setConnected(true);
     });
-    this.connecting = subscriber
-      .connect()
-      .catch((error: unknown) => this.logger.debug(`Wake-up subscriber could not connect: ${String(error)}`));
+    subscriber.on('end', () => this.lose(undefined));
+    subscriber.on('reconnecting', () => this.lose(undefined));
+    subscriber.on('error', (error: unknown) => {
+      this.lastError = error;
+      if (subscriber.isReady) this.reportError('Wake-up subscriber', error);
+      else this.lose(error);
+    });
+    this.connecting = subscriber.connect().catch((error: unknown) => this.lose(error));
     return subscriber;
+  }
+
+  /**
+   * The subscriber is not connected: `error` is one more failure of the outage (which it starts if
+   * none is under way); a close without an error starts one only if none is under way.
+   */
+  private lose(error: unknown): void {
+    if (this.closed) return;
+    if (error !== undefined) this.outage.failed(error);
+    else if (!this.outage.isOut) this.outage.failed(this.lastError ?? new Error('the connection closed'));
+    this.setConnected(false);
+  }
+
+  /** An error of a call while the subscriber is connected is logged at debug level; during an outage it is only counted. */
+  private reportError(what: string, error: unknown): void {
+    if (this.outage.isOut) this.outage.failed(error);
+    else this.logger.debug(`${what}: ${String(error)}`);
   }
 
   private setConnected(connected: boolean): void {
     if (this.closed || connected === this.connected) return;
     this.connected = connected;
-    if (!connected && !this.lostLogged) {
-      this.lostLogged = true;
-      this.logger.warn('Redis pub/sub connection lost: readers poll for new events until it is back.');
-    } else if (connected && this.lostLogged) {
-      this.lostLogged = false;
-      this.logger.log('Redis pub/sub connection restored: readers are woken by pushes again.');
-    }
     // Readers re-read (catching up on anything missed) and wait with the strategy that fits now.
     this.local.notifyAll();
   }

@@ -114,10 +114,24 @@ for (const { platform, backend } of COMBINATIONS) {
           `then ${fromStart.messages.length} + ${resuming.messages.length} events delivered and 204 after complete()`,
       );
 
-      const warnings = app.logger.entries.filter((entry) => entry.level === 'warn');
+      // The outage is logged once as a warning and once as it ends; each refusal only at debug level.
+      // (On Redis the pub/sub subscriber's outage too.)
+      const warnings = app.logger.entries.filter((entry) => entry.level === 'warn').map((entry) => String(entry.message));
+      assert.equal(warnings.filter((message) => /is not answering the event store/.test(message)).length, 1, JSON.stringify(warnings));
+      assert.deepEqual(
+        warnings.filter((message) => !/is not answering the event store|^Redis pub\/sub subscriber disconnected/.test(message)),
+        [],
+        'no other warning',
+      );
       assert.ok(
-        warnings.some((entry) => /could not be opened; the client retries/.test(String(entry.message))),
-        'the refusals were logged as warnings',
+        app.logger.entries.some((entry) => entry.level === 'log' && /answers the event store again after/.test(String(entry.message))),
+        'the end of the outage was logged',
+      );
+      assert.ok(
+        app.logger.entries.some(
+          (entry) => entry.level === 'debug' && /could not be opened; the client retries/.test(String(entry.message)),
+        ),
+        'the refusals were logged at debug level',
       );
       assert.deepEqual(app.errorsLogged(), [], 'nothing logged as an error, no stack');
     });

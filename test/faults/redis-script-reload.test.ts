@@ -61,6 +61,7 @@ function connectionWithHook(connection: RedisConnection, beforeReadReload: () =>
       return connection.send(firstKey, args, signal);
     },
     onNodeError: (listener) => connection.onNodeError(listener),
+    onConnectionError: (listener) => connection.onConnectionError(listener),
     refreshSlotMap: () => connection.refreshSlotMap(),
   };
 }

@@ -48,10 +48,10 @@ test('a dropped pub/sub connection degrades to polling and recovers, without los
 
     // Drop every subscriber connection on the server; node-redis reconnects on its own.
     await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
-    await waitFor(() => messages('pub/sub connection lost').length > 0, 'the loss to be noticed');
+    await waitFor(() => messages('pub/sub subscriber disconnected').length > 0, 'the loss to be noticed');
     for (let n = 2; n <= 10; n++) await writer.write({ data: { n } });
     await waitFor(() => received.length === 10, 'the events written during the outage');
-    await waitFor(() => messages('pub/sub connection restored').length > 0, 'the connection to come back');
+    await waitFor(() => messages('pub/sub subscriber reconnected').length > 0, 'the connection to come back');
     for (let n = 11; n <= 20; n++) await writer.write({ data: { n } });
     await writer.complete();
     await waitFor(() => completed, 'the stream to complete');
@@ -60,8 +60,8 @@ test('a dropped pub/sub connection degrades to polling and recovers, without los
       received.map((event) => (event.data as { n: number }).n),
       Array.from({ length: 20 }, (_, index) => index + 1),
     );
-    assert.equal(messages('pub/sub connection lost').length, 1, 'the loss is logged once');
-    assert.equal(messages('pub/sub connection restored').length, 1, 'the recovery is logged once');
+    assert.equal(messages('pub/sub subscriber disconnected').length, 1, 'the loss is logged once');
+    assert.equal(messages('pub/sub subscriber reconnected').length, 1, 'the recovery is logged once');
   } finally {
     subscription.unsubscribe();
   }

@@ -7,8 +7,13 @@ export class RedisCommandTimeoutError extends Error {
     readonly timeoutMs: number,
     /** False when the command never left this process (so it never runs): dropped from the client's queue. */
     readonly maybeSent: boolean,
+    /** The client's last connection error, if it reported one since a command last succeeded: why Redis did not answer. */
+    connectionError?: unknown,
   ) {
-    super(`Redis did not answer within ${timeoutMs} ms${maybeSent ? '' : ' (the command was not sent)'}`);
+    super(
+      `Redis did not answer within ${timeoutMs} ms${maybeSent ? '' : ' (the command was not sent)'}`,
+      connectionError === undefined ? undefined : { cause: connectionError },
+    );
   }
 }
 
@@ -30,6 +35,9 @@ export class RedisCommands {
   /** The slot map refresh under way, if any: one at a time, whatever fails meanwhile. */
   private refreshing?: Promise<void>;
   private readonly removeNodeErrorListener: () => void;
+  private readonly removeConnectionErrorListener: () => void;
+  /** The client's last connection error since a command last succeeded: the cause given with a timeout. */
+  private connectionError?: unknown;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -37,11 +45,13 @@ export class RedisCommands {
   ) {
     // A node that went away fails its reconnects until the slot map no longer lists it.
     this.removeNodeErrorListener = connection.onNodeError(() => this.refreshSlotMap());
+    this.removeConnectionErrorListener = connection.onConnectionError((error) => (this.connectionError = error));
   }
 
-  /** Removes the listener added to the application's client. */
+  /** Removes the listeners added to the application's client. */
   close(): void {
     this.removeNodeErrorListener();
+    this.removeConnectionErrorListener();
   }
 
   /** True when every command must keep to one hash slot (a cluster). */
@@ -110,14 +120,16 @@ export class RedisCommands {
         // Drops the command from the client's queue if it has not been written yet; the client
         // then rejects it at once, before this rejection, so the error below tells which it was.
         abort.abort();
-        setImmediate(() => reject(new RedisCommandTimeoutError(this.timeoutMs, true)));
+        setImmediate(() => reject(new RedisCommandTimeoutError(this.timeoutMs, true, this.connectionError)));
       }, this.timeoutMs);
     });
     try {
-      return await Promise.race([operation(abort.signal), timedOut]);
+      const reply = await Promise.race([operation(abort.signal), timedOut]);
+      this.connectionError = undefined;
+      return reply;
     } catch (error) {
       if (this.connection.isCluster) this.refreshSlotMap();
-      throw error instanceof RedisCommandDroppedError ? new RedisCommandTimeoutError(this.timeoutMs, false) : error;
+      throw error instanceof RedisCommandDroppedError ? new RedisCommandTimeoutError(this.timeoutMs, false, this.connectionError) : error;
     } finally {
       clearTimeout(timer);
     }

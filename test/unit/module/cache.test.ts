@@ -11,7 +11,7 @@ import { createSseEventStore } from '../../../lib/testing';
 import { CapturingLogger } from '../../support/capturing-logger';
 import { countingCache } from '../../support/counting-cache';
 
-const FALLBACK_MESSAGE = /No CACHE_MANAGER/;
+const FALLBACK_MESSAGE = /no CACHE_MANAGER is registered/;
 
 /** Writes `count` events to a completed stream; resolves with their ids. */
 async function writeStream(store: SseEventStore, streamId: string, count: number): Promise<string[]> {
