@@ -77,17 +77,25 @@ function modulesHidingCacheManager(modules: ModulesContainer): string[] {
  * The store with its storage and wake-ups (see {@link assembleSseEventStore}), announced in one
  * line; once the application is up, one probe of the backend (not awaited: a backend that does not
  * answer is warned about by the storage's outage log, and the application starts anyway); closed
- * when the module is destroyed.
+ * when the module is destroyed, once that probe is over.
  */
 export const assemblyProvider: Provider = {
   provide: SSE_EVENT_STORE_ASSEMBLY,
   useFactory: (chosen: ChosenCache, moduleOptions: SseEventStoreModuleOptions, options: ResolvedSseEventStoreOptions) => {
     const assembled = assembleSseEventStore(chosen.cache, moduleOptions, options);
     new Logger('SseEventStore').log(describeTopology(chosen.origin, assembled.topology));
+    let probing: Promise<unknown> = Promise.resolve();
     return {
       ...assembled,
-      onApplicationBootstrap: () => void assembled.storage.probe().catch(() => undefined),
-      onModuleDestroy: () => assembled.close(),
+      onApplicationBootstrap: () => {
+        probing = assembled.storage.probe().catch(() => undefined);
+      },
+      // The probe may still be connecting the application's client (bounded by operationTimeout):
+      // shutdown waits for it, so no connection is made after the application closed its client.
+      onModuleDestroy: async () => {
+        await probing;
+        await assembled.close();
+      },
     } satisfies AssembledSseEventStore & OnApplicationBootstrap & OnModuleDestroy;
   },
   inject: [SSE_EVENT_STORE_CACHE, SSE_EVENT_STORE_MODULE_OPTIONS, SSE_EVENT_STORE_RESOLVED_OPTIONS],
