@@ -4,6 +4,8 @@ import { SseEventStoreConfigurationError } from '../errors/sse-event-store-confi
 import type { ResolvedSseEventStoreOptions, SseEventStoreModuleOptions } from '../interfaces/sse-event-store-options.interface';
 import { findRedisConnection, findRedisPubSub, redisPubSubOf } from '../redis/find-redis-connection';
 import { CacheStreamStorage } from '../storage/cache-stream-storage';
+import { MemoryStreamStorage } from '../storage/memory/memory-stream-storage';
+import { memoryStreamTableOf } from '../storage/memory/memory-stream-table';
 import { RedisStreamStorage, type ScriptWakeupPublication } from '../storage/redis/redis-stream-storage';
 import type { StreamStorage } from '../storage/stream-storage.interface';
 import { LocalStreamWakeup } from '../wakeup/local-stream-wakeup';
@@ -27,7 +29,8 @@ export interface AssembledSseEventStore {
 /**
  * Builds the store on `cache`: the wake-ups (Redis pub/sub when the `redis` option or the cache
  * gives a Redis client, in-process otherwise), the storage (native Redis when the cache is on
- * Redis, unless `storage: 'generic'`; cache-manager otherwise), and how the two work together.
+ * Redis, native in-memory when the cache keeps its entries in this process, unless
+ * `storage: 'generic'`; cache-manager otherwise), and how the two work together.
  * The module's providers and the testing helpers both build their store here.
  */
 export function assembleSseEventStore(
@@ -51,11 +54,14 @@ export function assembleSseEventStore(
   // through the very client they write on (the same server, so the same channels reach everyone).
   const publication: ScriptWakeupPublication | undefined =
     connection && redisWakeup && pubSub?.client === connection.client ? redisWakeup.publicationTarget : undefined;
+  const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
+  const inMemory = storageIsProcessLocal && options.storage !== 'generic';
   const storage: StreamStorage = connection
     ? new RedisStreamStorage(connection, options, publication)
-    : new CacheStreamStorage(cache, options);
+    : inMemory
+      ? new MemoryStreamStorage(memoryStreamTableOf(cache, options.keyPrefix), options)
+      : new CacheStreamStorage(cache, options);
 
-  const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
   const store = new DefaultSseEventStore(storage, wakeup, options, {
     storageIsProcessLocal,
     storagePublishesWakeups: publication !== undefined,
@@ -67,13 +73,12 @@ export function assembleSseEventStore(
           storageReason: 'the cache is on Redis or Valkey (@keyv/redis or @keyv/valkey): native commands',
         }
       : {
-          storage: storageIsProcessLocal ? 'memory' : 'cache',
-          storageReason:
-            options.storage === 'generic'
+          storage: inMemory ? 'memory' : 'cache',
+          storageReason: inMemory
+            ? 'the cache keeps its entries in this process: native in-memory structures, bounded by maxMemoryBytes'
+            : options.storage === 'generic'
               ? `option storage: 'generic'`
-              : storageIsProcessLocal
-                ? `the cache keeps its entries in this process`
-                : 'the cache is not on a Redis client the store can use natively: the generic cache-manager path',
+              : 'the cache is not on a Redis client the store can use natively: the generic cache-manager path',
         }),
     ...(redisWakeup
       ? {
