@@ -129,6 +129,8 @@ interface MemoryEventLogInternals {
 export interface MemoryNativeLayout extends StoredLayout {
   /** The stream as the table holds it, or `undefined`. */
   stream(address: SseStreamAddress): MemoryStream | undefined;
+  /** Replaces a stored event's payload (`''` reads as gone, like any text that is no event). */
+  overwriteEvent(address: SseStreamAddress, sequence: number, payload: string): void;
 }
 
 /**
@@ -143,8 +145,13 @@ export function memoryNativeLayout(table: MemoryStreamTable): MemoryNativeLayout
   const indexOf = (stream: MemoryStream, sequence: number): number => internals(stream).head + sequence - stream.events.firstSequence;
   const remaining = (at: number | undefined): number | undefined => (at === undefined ? undefined : at - table.clock());
   const metadataKey = (address: SseStreamAddress): string => `metadata:${address.streamId}`;
+  const overwriteEvent = (address: SseStreamAddress, sequence: number, payload: string): void => {
+    const stream = streamOf(address);
+    if (stream?.events.payloadAt(sequence) !== undefined) internals(stream).payloads[indexOf(stream, sequence)] = payload;
+  };
   return {
     stream: streamOf,
+    overwriteEvent,
     async sessionKeys(sessionId) {
       const session = sessionOf(sessionId);
       if (!session) return [];
@@ -167,10 +174,7 @@ export function memoryNativeLayout(table: MemoryStreamTable): MemoryNativeLayout
       return sequences;
     },
     hasMetadata: async (address) => streamOf(address) !== undefined,
-    async removeEvent(address, sequence) {
-      const stream = streamOf(address);
-      if (stream?.events.payloadAt(sequence) !== undefined) internals(stream).payloads[indexOf(stream, sequence)] = '';
-    },
+    removeEvent: async (address, sequence) => overwriteEvent(address, sequence, ''),
     async removeMetadata(address) {
       const stream = streamOf(address);
       if (stream) stream.metadataExpiresAt = stream.metadataAbsoluteAt = 0;
