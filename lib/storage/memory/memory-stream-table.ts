@@ -70,6 +70,11 @@ export class MemoryStreamTable {
 
   constructor(readonly clock: () => number = Date.now) {}
 
+  /** Estimated bytes of everything held (see {@link MEMORY_COSTS}). */
+  get bytes(): number {
+    return this.bytesHeld;
+  }
+
   /** The session, moved to the most recently used end; an expired tombstone is dropped on the way. */
   session(sessionId: string, now: number): MemorySession | undefined {
     const session = this.sessions.get(sessionId);
