@@ -13,6 +13,7 @@ export const SCENARIO_NAMES = [
   'idle-reader-reads',
   'round-trips-per-write',
   'memory-per-1k-streams',
+  'heap-after-expiry',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

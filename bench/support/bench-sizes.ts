@@ -27,6 +27,11 @@ export interface BenchSizes {
   roundTripEvents: number;
   memoryStreams: number;
   memoryEventsPerStream: number;
+  /** `heap-after-expiry`: streams of events that expire after `expiryTtlMs`, and how long after the last write the heap is measured. */
+  expiryStreams: number;
+  expiryEventsPerStream: number;
+  expiryTtlMs: number;
+  expiryWaitMs: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -48,6 +53,10 @@ export const FULL_SIZES: BenchSizes = {
   roundTripEvents: 2_000,
   memoryStreams: 1_000,
   memoryEventsPerStream: 100,
+  expiryStreams: 1_000,
+  expiryEventsPerStream: 50,
+  expiryTtlMs: 1_000,
+  expiryWaitMs: 5_000,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -69,4 +78,8 @@ export const QUICK_SIZES: BenchSizes = {
   roundTripEvents: 100,
   memoryStreams: 100,
   memoryEventsPerStream: 100,
+  expiryStreams: 50,
+  expiryEventsPerStream: 10,
+  expiryTtlMs: 1_000,
+  expiryWaitMs: 2_500,
 };
