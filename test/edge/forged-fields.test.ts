@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type SseEventStore, SseInvalidInputError, type SseStreamAddress, SseStreamPublisher } from '../../lib';
+import { encodeEvent } from '../../lib/encoding/stored-records';
 import { memoryStreamTableOf } from '../../lib/storage/memory/memory-stream-table';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { redisClientOf } from '../support/cache-inspection';
@@ -163,9 +164,11 @@ async function forgeStoredType(app: EdgeApp, address: SseStreamAddress, sequence
   const forge = (json: string): string => JSON.stringify({ ...(JSON.parse(json) as object), t: type });
   if (app.backend === 'memory') {
     const layout = memoryNativeLayout(memoryStreamTableOf(app.cache, app.keyPrefix));
-    const stored = layout.stream(address)?.events.payloadAt(sequence);
+    const stored = layout.stream(address)?.events.entryAt(sequence);
     assert.ok(stored, `event ${sequence} is stored`);
-    layout.overwriteEvent(address, sequence, forge(stored));
+    // Held decoded once it was read: forged from its stored form.
+    const json = typeof stored === 'string' ? stored : encodeEvent(stored.data, stored.type, stored.retry, 0);
+    layout.overwriteEvent(address, sequence, forge(json));
     return;
   }
   const client = redisClientOf(app.cache)!;

@@ -120,8 +120,7 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
 
 /** The arrays inside a stream's event log, reached for tampering as an eviction would. */
 interface MemoryEventLogInternals {
-  payloads: string[];
-  expiries: number[];
+  entries: unknown[];
   head: number;
 }
 
@@ -147,7 +146,7 @@ export function memoryNativeLayout(table: MemoryStreamTable): MemoryNativeLayout
   const metadataKey = (address: SseStreamAddress): string => `metadata:${address.streamId}`;
   const overwriteEvent = (address: SseStreamAddress, sequence: number, payload: string): void => {
     const stream = streamOf(address);
-    if (stream?.events.payloadAt(sequence) !== undefined) internals(stream).payloads[indexOf(stream, sequence)] = payload;
+    if (stream?.events.entryAt(sequence) !== undefined) internals(stream).entries[indexOf(stream, sequence)] = payload;
   };
   return {
     stream: streamOf,
@@ -170,7 +169,8 @@ export function memoryNativeLayout(table: MemoryStreamTable): MemoryNativeLayout
     async storedSequences(address, upTo) {
       const stream = streamOf(address);
       const sequences: number[] = [];
-      for (let sequence = 1; sequence <= upTo; sequence++) if (stream?.events.payloadAt(sequence)) sequences.push(sequence);
+      // A dropped or removed event is held as '' until the log is compacted.
+      for (let sequence = 1; sequence <= upTo; sequence++) if (stream?.events.entryAt(sequence)) sequences.push(sequence);
       return sequences;
     },
     hasMetadata: async (address) => streamOf(address) !== undefined,
@@ -181,8 +181,8 @@ export function memoryNativeLayout(table: MemoryStreamTable): MemoryNativeLayout
     },
     async eventTtl(address, sequence) {
       const stream = streamOf(address);
-      if (stream?.events.payloadAt(sequence) === undefined) return undefined;
-      return remaining(Math.min(stream.eventsExpireAt, internals(stream).expiries[indexOf(stream, sequence)]));
+      const expiry = stream?.events.expiryOf(sequence);
+      return stream && expiry !== undefined ? remaining(Math.min(stream.eventsExpireAt, expiry)) : undefined;
     },
     metadataTtl: async (address) => remaining(streamOf(address)?.metadataExpiresAt),
     indexTtl: async () => undefined,

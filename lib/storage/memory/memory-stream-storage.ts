@@ -4,7 +4,6 @@ import { SseStreamClosedError } from '../../errors/sse-stream-closed.error';
 import type { SseStreamAddress } from '../../interfaces/sse-event.interface';
 import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
-import { parseStored, type StoredEvent, toEventRecord } from '../../encoding/stored-records';
 import { StorageErrors } from '../storage-errors';
 import { longestLifetime } from '../stream-lifetimes';
 import {
@@ -19,9 +18,9 @@ import { MEMORY_COSTS, type MemoryStreamTable, type MemoryTableCounts } from './
 
 /**
  * The native storage path for a process-local cache: plain structures in this process (a table
- * of sessions, each with its streams, each with an array of the stored payloads), no cache round
- * trip and no serialisation beyond the payload the writer already made. Events are decoded when
- * read.
+ * of sessions, each with its streams, each with an array of its events), no cache round trip and
+ * no serialisation beyond the payload the writer already made. An event is decoded when it is
+ * first read, and kept decoded.
  *
  * - Sequences, the retention cap (exactly `maxEventsPerStream`), modes, completion and reopening
  *   behave as on the other paths.
@@ -82,7 +81,7 @@ export class MemoryStreamStorage extends StreamStorage {
     slideOnRead(stream, now, this.options);
     const last = Math.min(stream.last, fromSequence + count - 1);
     const events: (StoredEventRecord | undefined)[] = [];
-    for (let sequence = fromSequence; sequence <= last; sequence++) events.push(decode(stream.events.payloadAt(sequence)));
+    for (let sequence = fromSequence; sequence <= last; sequence++) events.push(stream.events.recordAt(sequence));
     return {
       status: 'found',
       snapshot: { mode: stream.mode, completed: stream.completed, firstSequence: stream.first, lastSequence: stream.last },
@@ -114,10 +113,4 @@ export class MemoryStreamStorage extends StreamStorage {
   counts(): MemoryTableCounts {
     return this.table.counts();
   }
-}
-
-/** A stored payload as readers get it; `undefined` for one that is gone or cannot be decoded. */
-function decode(payload: string | undefined): StoredEventRecord | undefined {
-  const stored = parseStored<StoredEvent>(payload);
-  return stored && toEventRecord(stored);
 }

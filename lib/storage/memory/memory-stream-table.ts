@@ -40,6 +40,8 @@ export interface MemorySession {
   deletedUntil: number | undefined;
   /** Estimated bytes of the session and everything in it (see {@link MEMORY_COSTS}). */
   bytes: number;
+  /** The table's count of placements when the session was last put at the end of the order. */
+  placedAt: number;
 }
 
 /** What the table holds: for health details and tests. */
@@ -55,9 +57,9 @@ export interface MemoryTableCounts {
 }
 
 /**
- * The in-memory storage's data: sessions by id, kept in least-recently-used order (a session
- * moves to the end whenever it is written or read), so eviction takes the idlest whole sessions
- * first. Expired parts are dropped when they are next reached, and by a sweep on a timer, so
+ * The in-memory storage's data: sessions by id, in the order eviction takes them, least recently
+ * used first (approximately: a session written or read is moved to the end only once it has
+ * fallen into the older half of the order, so a busy session costs no reordering per use). Expired parts are dropped when they are next reached, and by a sweep on a timer, so
  * memory is freed without reads. Every store on the same cache and key prefix shares one table,
  * as they would share the cache's entries.
  */
@@ -67,6 +69,8 @@ export class MemoryStreamTable {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepInterval = Number.POSITIVE_INFINITY;
   private users = 0;
+  /** Sessions put at the end of the order so far: how far one has fallen behind is told from it. */
+  private placements = 0;
 
   constructor(readonly clock: () => number = Date.now) {}
 
@@ -75,7 +79,7 @@ export class MemoryStreamTable {
     return this.bytesHeld;
   }
 
-  /** The session, moved to the most recently used end; an expired tombstone is dropped on the way. */
+  /** The session, counted as used now; an expired tombstone is dropped on the way. */
   session(sessionId: string, now: number): MemorySession | undefined {
     const session = this.sessions.get(sessionId);
     if (!session) return undefined;
@@ -83,13 +87,16 @@ export class MemoryStreamTable {
       this.removeSession(session);
       return undefined;
     }
-    this.sessions.delete(sessionId);
-    this.sessions.set(sessionId, session);
+    if (this.placements - session.placedAt > this.sessions.size / 2) {
+      this.sessions.delete(sessionId);
+      this.sessions.set(sessionId, session);
+      session.placedAt = ++this.placements;
+    }
     return session;
   }
 
   createSession(sessionId: string): MemorySession {
-    const session: MemorySession = { sessionId, streams: new Map(), deletedUntil: undefined, bytes: 0 };
+    const session: MemorySession = { sessionId, streams: new Map(), deletedUntil: undefined, bytes: 0, placedAt: ++this.placements };
     this.sessions.set(sessionId, session);
     this.account(session, MEMORY_COSTS.session + sessionId.length);
     return session;
@@ -156,13 +163,11 @@ export class MemoryStreamTable {
    * more fit under `cap`. Returns false when they do not fit even with every other session gone.
    */
   makeRoom(bytes: number, cap: number, keep?: MemorySession): boolean {
-    if (this.bytesHeld + bytes <= cap) return true;
     for (const session of this.sessions.values()) {
-      if (session === keep) continue;
-      this.removeSession(session);
       if (this.bytesHeld + bytes <= cap) return true;
+      if (session !== keep) this.removeSession(session);
     }
-    return false;
+    return this.bytesHeld + bytes <= cap;
   }
 
   /** Drops everything whose expiry is due at `now`. */
