@@ -45,6 +45,12 @@ export interface StreamAppender {
    * {@link StreamStorage}).
    */
   append(payloads: readonly string[]): Promise<number>;
+  /**
+   * Only where the storage is in this process: {@link append} carried out at once, returning the
+   * first sequence or throwing what `append` would reject with. Writers use it when nothing else
+   * of theirs is pending (batching saves round trips, and there are none to save).
+   */
+  appendNow?(payloads: readonly string[]): number;
   /** Persists a mode change or completion. */
   update(change: { mode?: SseEventStreamMode; completed?: boolean }): Promise<void>;
   /** Releases timers; the appender is not used afterwards. */

@@ -173,11 +173,17 @@ export function storageRoundTrips(storage: StreamStorage): RoundTripLog {
   storage.openStream = async (address, mode, reopenCompleted) => {
     trips.push({ kind: 'write', operation: 'open', keys: ['index', metadata(address)] });
     const appender = await openStream.call(storage, address, mode, reopenCompleted);
-    const { append, update } = appender;
+    const { append, appendNow, update } = appender;
     appender.append = (payloads) => {
       trips.push({ kind: 'write', operation: 'append', keys: [metadata(address)] });
       return append.call(appender, payloads);
     };
+    if (appendNow) {
+      appender.appendNow = (payloads) => {
+        trips.push({ kind: 'write', operation: 'appendNow', keys: [metadata(address)] });
+        return appendNow.call(appender, payloads);
+      };
+    }
     appender.update = (change) => {
       trips.push({ kind: 'write', operation: 'update', keys: [metadata(address)] });
       return update.call(appender, change);

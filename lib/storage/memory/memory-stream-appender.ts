@@ -27,6 +27,10 @@ export class MemoryStreamAppender implements StreamAppender {
   }
 
   async append(payloads: readonly string[]): Promise<number> {
+    return this.appendNow(payloads);
+  }
+
+  appendNow(payloads: readonly string[]): number {
     const now = this.table.clock();
     const session = this.liveSession(now);
     const stream = this.liveStream(session, now);
