@@ -63,7 +63,7 @@ export function createStoreSubject(spec: SubjectSpec): BenchSubject {
 
 /** Entries held in memory: the native path's table, or the in-memory cache's `Map` on the generic path. */
 function heldInMemory(cache: Cache, spec: SubjectSpec): number {
-  if (spec.variant === 'generic') return ((cache.stores[0] as { opts: { store: Map<unknown, unknown> } }).opts.store).size;
+  if (spec.variant === 'generic') return (cache.stores[0] as { opts: { store: Map<unknown, unknown> } }).opts.store.size;
   const counts = memoryStreamTableOf(cache, spec.keyPrefix).counts();
   return counts.events + counts.streams + counts.sessions + counts.tombstones;
 }

@@ -156,7 +156,12 @@ export function evaluateGoals(results: BenchResult[]): GoalCheck[] {
       ],
       (value) => value <= 1,
     ),
-    limitGoal(results, 'heap-after-expiry ≤ 1.2× the empty heap', [{ scenario: 'heap-after-expiry', backend: 'memory' }], (value) => value <= 1.2),
+    limitGoal(
+      results,
+      'heap-after-expiry ≤ 1.2× the empty heap',
+      [{ scenario: 'heap-after-expiry', backend: 'memory' }],
+      (value) => value <= 1.2,
+    ),
     limitGoal(
       results,
       'heap-after-expiry: no expired entry held',

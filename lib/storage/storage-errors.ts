@@ -31,9 +31,12 @@ export const StorageErrors = {
 
   /** An append or update the backend refused up front (no room): nothing was stored. */
   writeRefused(backend: string, streamId: string, cause: unknown): SseEventPersistenceError {
-    return new SseEventPersistenceError(`${capitalized(backend)} refused the write to stream ${printableId(streamId)}; it was not stored.`, {
-      cause,
-    });
+    return new SseEventPersistenceError(
+      `${capitalized(backend)} refused the write to stream ${printableId(streamId)}; it was not stored.`,
+      {
+        cause,
+      },
+    );
   },
 
   /** The session's tombstone was not acknowledged: the session may or may not be marked deleted. */

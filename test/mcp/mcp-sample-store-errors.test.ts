@@ -108,7 +108,9 @@ describe('the sample answers store errors with what happened, never 400 -32700 "
     async () => {
       const outage: OutageCache = await createOutageCache('memory');
       cleanups.push(() => outage.close());
-      const sample = await sampleOn(createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS, storage: 'generic' }));
+      const sample = await sampleOn(
+        createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS, storage: 'generic' }),
+      );
       const endpoint = `${sample.url}/mcp`;
       const client = await connect(sample);
       await client.client.ping();

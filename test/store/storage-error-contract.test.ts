@@ -208,7 +208,11 @@ for (const storeBackend of STORE_BACKENDS) {
     const unreachable = failuresOf(storeBackend).includes('unreachable');
     it(`probe resolves while the backend answers${unreachable ? ', and rejects with SseStoreUnavailableError once it is unreachable' : ''}; close resolves`, async (t) => {
       const h = await setup(t, storeBackend);
-      const options = resolveSseEventStoreOptions({ keyPrefix: h.keyPrefix, storage: h.backend.storage, operationTimeout: OPERATION_TIMEOUT_MS });
+      const options = resolveSseEventStoreOptions({
+        keyPrefix: h.keyPrefix,
+        storage: h.backend.storage,
+        operationTimeout: OPERATION_TIMEOUT_MS,
+      });
       const assembled = assembleSseEventStore(h.backend.cache, {}, options);
       await bounded(assembled.storage.probe(), 'probe', GUARD_MS);
       if (unreachable) {

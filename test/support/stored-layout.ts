@@ -158,7 +158,8 @@ export function memoryNativeLayout(table: MemoryStreamTable): MemoryNativeLayout
       const keys = ['index'];
       for (const stream of session.streams.values()) {
         keys.push(metadataKey({ sessionId, streamId: stream.streamId }));
-        for (let sequence = stream.events.firstSequence; sequence <= stream.last; sequence++) keys.push(`event:${stream.streamId}:${sequence}`);
+        for (let sequence = stream.events.firstSequence; sequence <= stream.last; sequence++)
+          keys.push(`event:${stream.streamId}:${sequence}`);
       }
       return keys.sort();
     },

@@ -75,7 +75,9 @@ export class MemoryStreamAppender implements StreamAppender {
     const session = this.table.session(sessionId, now);
     if (session?.deletedUntil !== undefined) throw new SseSessionDeletedError(sessionId);
     if (session) return session;
-    if (!this.table.makeRoom(MEMORY_COSTS.session + sessionId.length + MEMORY_COSTS.stream + streamId.length, this.options.maxMemoryBytes)) {
+    if (
+      !this.table.makeRoom(MEMORY_COSTS.session + sessionId.length + MEMORY_COSTS.stream + streamId.length, this.options.maxMemoryBytes)
+    ) {
       throw StorageErrors.writeRefused(MEMORY_BACKEND, streamId, memoryFull(this.options.maxMemoryBytes));
     }
     return this.table.createSession(sessionId);

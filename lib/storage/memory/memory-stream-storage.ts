@@ -6,12 +6,7 @@ import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
 import { StorageErrors } from '../storage-errors';
 import { longestLifetime } from '../stream-lifetimes';
-import {
-  type StoredEventRecord,
-  type StreamAppender,
-  type StreamReadResult,
-  StreamStorage,
-} from '../stream-storage.interface';
+import { type StoredEventRecord, type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
 import { MEMORY_BACKEND, memoryFull, metadataWritten, slideOnRead, sweepInterval } from './memory-lifetimes';
 import { MemoryStreamAppender } from './memory-stream-appender';
 import { MEMORY_COSTS, type MemoryStreamTable, type MemoryTableCounts } from './memory-stream-table';
@@ -57,7 +52,8 @@ export class MemoryStreamStorage extends StreamStorage {
     if (stream?.completed && !reopenCompleted) throw new SseStreamClosedError(sessionId, streamId);
     if (!stream) {
       const max = this.options.maxStreamsPerSession;
-      if (session && this.table.liveStreamCount(session, now) >= max) throw SseLimitExceededError.streamsPerSession(sessionId, streamId, max);
+      if (session && this.table.liveStreamCount(session, now) >= max)
+        throw SseLimitExceededError.streamsPerSession(sessionId, streamId, max);
       const needed = MEMORY_COSTS.stream + streamId.length + (session ? 0 : MEMORY_COSTS.session + sessionId.length);
       if (!this.table.makeRoom(needed, this.options.maxMemoryBytes, session)) {
         throw StorageErrors.openFailed(MEMORY_BACKEND, streamId, memoryFull(this.options.maxMemoryBytes));

@@ -115,7 +115,11 @@ describe('SseEventStoreModule cache', () => {
     const ids = await writeStream(moduleRef.get(SseEventStore), 'stream', 2);
 
     assert.deepEqual(keys(), [], 'nothing reaches the application cache');
-    assert.equal(await replayAfter(storeOn(moduleRef.get<Cache>(CACHE_MANAGER)), ids[0]), null, 'a store on the application cache has none of it');
+    assert.equal(
+      await replayAfter(storeOn(moduleRef.get<Cache>(CACHE_MANAGER)), ids[0]),
+      null,
+      'a store on the application cache has none of it',
+    );
     assert.deepEqual(await replayAfter(storeOn(own), ids[0]), ['event 2']);
   });
 

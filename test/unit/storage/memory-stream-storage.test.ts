@@ -33,7 +33,8 @@ function openStorage(
   return { storage, table, clock, options: resolved };
 }
 
-const dataOf = (event: StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined): unknown => (event === SKIPPED_SEQUENCE ? event : event?.data);
+const dataOf = (event: StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined): unknown =>
+  event === SKIPPED_SEQUENCE ? event : event?.data;
 
 const payload = (n: number): string => encodeEvent({ n }, undefined, undefined, 0);
 
@@ -69,7 +70,7 @@ describe('native in-memory storage', () => {
     assert.deepEqual(storage.counts(), { sessions: 0, tombstones: 0, streams: 0, events: 0, bytes: 0 });
   });
 
-  it("the sweep runs on its own timer: expired data goes while nobody reads", async (t) => {
+  it('the sweep runs on its own timer: expired data goes while nobody reads', async (t) => {
     const cache = createCache();
     const assembled = assembleSseEventStore(cache, {}, resolveSseEventStoreOptions({ ...ONE_SECOND_TTLS, keyPrefix: 'timer' }));
     t.after(() => assembled.close());
@@ -127,10 +128,7 @@ describe('native in-memory storage', () => {
     const after = await storage.read(address, 1, 3);
     assert.ok(after.status === 'found');
     assert.equal(after.snapshot.firstSequence, 3);
-    assert.deepEqual(
-      after.events.map(dataOf),
-      [undefined, undefined, { n: 3 }],
-    );
+    assert.deepEqual(after.events.map(dataOf), [undefined, undefined, { n: 3 }]);
   });
 
   it('keeps exactly maxEventsPerStream events', async (t) => {
@@ -183,7 +181,8 @@ describe('native in-memory storage', () => {
     const first = await writer.write({ data: 'first' });
     const reader = await store.getStreamReader(first.id);
     assert.ok(reader);
-    for (let s = 0; s < 200; s++) await (await store.createStream({ sessionId: `new-${s}`, streamId: 'main' })).write({ data: 'x'.repeat(500) });
+    for (let s = 0; s < 200; s++)
+      await (await store.createStream({ sessionId: `new-${s}`, streamId: 'main' })).write({ data: 'x'.repeat(500) });
     const outcome = await record(reader.events()).ended;
     assert.ok('error' in outcome && outcome.error instanceof SseHistoryExpiredError, `got ${JSON.stringify(outcome)}`);
     assert.equal(await store.getStreamReader(first.id), null, 'the stream is unknown now');
