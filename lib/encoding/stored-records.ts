@@ -55,7 +55,11 @@ export function encodeEvent(data: unknown, type: string | undefined, retry: numb
   let stored = `{"d":${json},"w":${JSON.stringify(writtenAt)}`;
   if (type !== undefined) stored += `,"t":${JSON.stringify(type)}`;
   if (retry !== undefined) stored += `,"r":${JSON.stringify(retry)}`;
-  return `${stored}}`;
+  const record = `${stored}}`;
+  // V8 keeps a string built by concatenation as a tree of its parts, about twice the memory of
+  // the text, until something reads it as a whole: reading a character flattens it for good.
+  record.charCodeAt(0);
+  return record;
 }
 
 /**

@@ -115,7 +115,8 @@ export class StreamWriter implements SseEventStreamWriter {
     } catch (error) {
       throw new SseInvalidInputError(`The event data cannot be stored as JSON: ${String(error)}`, { cause: error });
     }
-    if (Buffer.byteLength(payload) > this.maxEventBytes) {
+    // A character takes at most 3 bytes in UTF-8: most events need no count.
+    if (payload.length * 3 > this.maxEventBytes && Buffer.byteLength(payload) > this.maxEventBytes) {
       throw new SseInvalidInputError(`The event is larger than the limit of ${this.maxEventBytes} bytes (option maxEventBytes).`);
     }
     return payload;

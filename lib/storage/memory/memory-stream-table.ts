@@ -163,6 +163,7 @@ export class MemoryStreamTable {
    * more fit under `cap`. Returns false when they do not fit even with every other session gone.
    */
   makeRoom(bytes: number, cap: number, keep?: MemorySession): boolean {
+    if (this.bytesHeld + bytes <= cap) return true;
     for (const session of this.sessions.values()) {
       if (this.bytesHeld + bytes <= cap) return true;
       if (session !== keep) this.removeSession(session);
