@@ -46,8 +46,8 @@ export function parseStored<T extends object>(raw: unknown): T | undefined {
 
 /** Serialises an event for storage; throws a `TypeError` for values JSON cannot hold. */
 export function encodeEvent(data: unknown, type: string | undefined, retry: number | undefined, writtenAt: number): string {
-  // The record's JSON put together around the data's own (the same text as JSON.stringify of a
-  // StoredEvent, without building one): a fifth of the CPU of every write.
+  // The record's JSON put together around the data's own: the same text as JSON.stringify of a
+  // StoredEvent, in about three quarters of the time, since no wrapper is built and walked.
   const json: string | undefined = JSON.stringify(data === undefined ? null : data);
   // JSON.stringify answers undefined for a value it cannot represent (a function, a symbol, a
   // toJSON() that returns undefined) instead of throwing.
