@@ -105,7 +105,7 @@ export class MemoryStreamStorage extends StreamStorage {
     this.detach();
   }
 
-  /** What the table holds now, expired or not (looking drops nothing): for tests and health details. */
+  /** What the table holds now, expired or not (looking drops nothing): for tests. */
   counts(): MemoryTableCounts {
     return this.table.counts();
   }

@@ -44,7 +44,7 @@ export interface MemorySession {
   placedAt: number;
 }
 
-/** What the table holds: for health details and tests. */
+/** What the table holds: for tests and the benchmark. */
 export interface MemoryTableCounts {
   /** Sessions with streams. */
   sessions: number;
@@ -153,7 +153,7 @@ export class MemoryStreamTable {
   /** Removes every stream of the session and leaves its tombstone until `until`; returns how many streams went. */
   markDeleted(session: MemorySession, until: number): number {
     const count = session.streams.size;
-    for (const stream of [...session.streams.values()]) this.removeStream(session, stream, false);
+    for (const stream of [...session.streams.values()]) this.removeStream(session, stream);
     session.deletedUntil = until;
     return count;
   }
@@ -171,7 +171,7 @@ export class MemoryStreamTable {
     return this.bytesHeld + bytes <= cap;
   }
 
-  /** Drops everything whose expiry is due at `now`. */
+  /** Drops everything whose expiry is due at `now`, and the sessions left without streams. */
   sweep(now: number): void {
     for (const session of this.sessions.values()) {
       if (session.deletedUntil !== undefined) {
@@ -179,6 +179,7 @@ export class MemoryStreamTable {
         continue;
       }
       for (const stream of session.streams.values()) this.expire(session, stream, now);
+      if (session.streams.size === 0) this.removeSession(session);
     }
   }
 
@@ -217,11 +218,14 @@ export class MemoryStreamTable {
     };
   }
 
-  /** Drops what expired of the stream; returns true when the whole stream went. */
+  /**
+   * Drops what expired of the stream; returns true when the whole stream went. Its session stays,
+   * even without streams, for the caller that holds it (the sweep drops it).
+   */
   private expire(session: MemorySession, stream: MemoryStream, now: number): boolean {
     const metadataDue = stream.writers > 0 ? stream.metadataAbsoluteAt : stream.metadataExpiresAt;
     if (metadataDue <= now) {
-      this.removeStream(session, stream, true);
+      this.removeStream(session, stream);
       return true;
     }
     if (stream.events.count === 0) return false;
@@ -231,12 +235,11 @@ export class MemoryStreamTable {
     return false;
   }
 
-  private removeStream(session: MemorySession, stream: MemoryStream, dropEmptySession: boolean): void {
+  private removeStream(session: MemorySession, stream: MemoryStream): void {
     session.streams.delete(stream.streamId);
     stream.removed = true;
     this.account(session, -(MEMORY_COSTS.stream + stream.streamId.length + stream.events.chars + stream.events.count * MEMORY_COSTS.event));
     stream.events.clear(stream.last + 1);
-    if (dropEmptySession && session.streams.size === 0 && session.deletedUntil === undefined) this.removeSession(session);
   }
 
   private removeSession(session: MemorySession): void {

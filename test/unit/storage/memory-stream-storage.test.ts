@@ -131,6 +131,21 @@ describe('native in-memory storage', () => {
     assert.deepEqual(after.events.map(dataOf), [undefined, undefined, { n: 3 }]);
   });
 
+  it('a stream opened again after its metadata expired, before any sweep, is stored and read', async (t) => {
+    const { storage, clock } = openStorage(t, ONE_SECOND_TTLS);
+    const address = { sessionId: 'again', streamId: 'only' };
+    const first = await storage.openStream(address, Streaming, true);
+    await first.append([payload(1)]);
+    first.close();
+    clock.advance(2 * SECOND);
+    // The session's only stream expired: opening it again must register it in the session the table holds.
+    const second = await storage.openStream(address, Streaming, true);
+    assert.equal(await second.append([payload(2)]), 1, 'a stream that expired starts over');
+    const result = await storage.read(address, 1, 1);
+    assert.ok(result.status === 'found', `got ${result.status}`);
+    assert.deepEqual(result.events.map(dataOf), [{ n: 2 }]);
+  });
+
   it('keeps exactly maxEventsPerStream events', async (t) => {
     const { storage } = openStorage(t, { maxEventsPerStream: 10 });
     const address = { sessionId: 'cap', streamId: 'main' };
