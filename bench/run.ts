@@ -1,13 +1,14 @@
 /**
  * The benchmark: every scenario against every implementation that applies, side by side in one run.
  *
- *   npm run bench [-- --quick] [-- --json <file>] [-- --out <dir>] [-- --only <scenario,...>]
+ *   npm run bench [-- --quick] [-- --json <file>] [-- --out <dir>] [-- --only <scenario,...>] [-- --backend <memory|redis>]
  *
  * --quick     scaled-down sizes (a check that everything runs, figures not comparable)
  * --json      writes { results: [...] } to the file
  * --out       where the table (latest.md) and the chart (ratios.svg) go; default bench/results
  *             for a full run, none for a quick one
  * --only      runs the scenario modules that produce these names
+ * --backend   runs only the implementations on this backend
  *
  * BENCH_OTEL_SDK=1 runs it with an OpenTelemetry SDK registered, collecting the store's metrics
  * (bench/support/otel-sdk.ts); the results keep their shape.
@@ -15,6 +16,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
+import type { BackendName } from './impls/bench-subject';
 import { benchTargets } from './impls/bench-targets';
 import { writeJsonReport } from './report/json-report';
 import { writeMarkdownReport } from './report/markdown-report';
@@ -23,6 +25,7 @@ import { formatConsoleTable } from './report/results-table';
 import { evaluateGoals, formatGoals } from './report/goals';
 import { idleReaders } from './scenarios/idle-readers';
 import { liveLatency } from './scenarios/live-latency';
+import { heapAfterExpiry } from './scenarios/heap-after-expiry';
 import { memoryFootprint } from './scenarios/memory-footprint';
 import { redisCpuPerEvent } from './scenarios/redis-cpu-per-event';
 import { replayTail } from './scenarios/replay-tail';
@@ -43,6 +46,7 @@ const SCENARIOS: Scenario[] = [
   roundTrips,
   memoryFootprint,
   redisCpuPerEvent,
+  heapAfterExpiry,
 ];
 
 interface CliOptions {
@@ -50,6 +54,7 @@ interface CliOptions {
   json?: string;
   out?: string;
   only?: string[];
+  backend?: BackendName;
 }
 
 function parseArguments(argv: string[]): CliOptions {
@@ -65,6 +70,7 @@ function parseArguments(argv: string[]): CliOptions {
     else if (argument === '--json') options.json = value();
     else if (argument === '--out') options.out = value();
     else if (argument === '--only') options.only = value().split(',');
+    else if (argument === '--backend') options.backend = backendName(value());
     else throw new Error(`unknown argument '${argument}'`);
   }
   for (const name of options.only ?? []) {
@@ -73,13 +79,18 @@ function parseArguments(argv: string[]): CliOptions {
   return options;
 }
 
+function backendName(value: string): BackendName {
+  if (value !== 'memory' && value !== 'redis') throw new Error(`unknown backend '${value}'`);
+  return value;
+}
+
 async function main(): Promise<number> {
   const options = parseArguments(process.argv.slice(2));
   Logger.overrideLogger(false);
   const shutdownOtelSdk = registerOtelSdkWhenRequested();
   if (shutdownOtelSdk) process.stderr.write('OpenTelemetry SDK registered (BENCH_OTEL_SDK=1): the store records its metrics.\n');
   const sizes = options.quick ? QUICK_SIZES : FULL_SIZES;
-  const targets = benchTargets();
+  const targets = benchTargets().filter((target) => options.backend === undefined || target.backend === options.backend);
   const log = (line: string): void => void process.stderr.write(`  ${line}\n`);
   const results: BenchResult[] = [];
   let failed = false;

@@ -21,6 +21,7 @@ const POSITIVE_INTEGER_OPTIONS = [
   'maxEventBytes',
   'maxIdLength',
   'maxStreamsPerSession',
+  'maxMemoryBytes',
   'operationTimeout',
   'retryInterval',
 ] as const;

@@ -14,6 +14,7 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
   maxEventBytes: 1024 * 1024,
   maxIdLength: 1024,
   maxStreamsPerSession: 1_000,
+  maxMemoryBytes: 256 * 1024 * 1024,
   operationTimeout: 5_000,
   storage: 'auto',
   keepAliveInterval: 15_000,

@@ -17,6 +17,8 @@ export interface SubjectSpec {
   countCacheCalls?: boolean;
   /** Longest stream the scenario writes: an implementation with a retention cap keeps at least this many events. */
   longestStream?: number;
+  /** Every expiry (sliding and absolute, events and metadata) in ms, where the implementation has one; its defaults otherwise. */
+  ttlMs?: number;
 }
 
 export interface StreamAddress {
@@ -57,6 +59,11 @@ export interface BenchSubject {
    * function. Absent where the implementation has no live readers.
    */
   follow?(address: StreamAddress, onEvent: (data: unknown) => void): Promise<() => void>;
+  /**
+   * Entries the implementation holds now, expired or not (in memory: events, streams, sessions
+   * and tombstones, or cache entries); absent where it cannot tell.
+   */
+  heldEntries?(): number;
   /** Calls that reached the cache, when the spec asked for them to be counted. */
   readonly cacheCalls?: { counts: CacheCallCounts; reset(): void };
   /** Releases connections and timers; leaves the data (see `deleteSubjectData`). */

@@ -9,12 +9,14 @@ export interface Target {
 }
 
 /**
- * Everything the benchmark compares. `store/redis` is whatever the store picks by default on a
- * Redis cache; the generic cache-manager path is added when the store lets it be chosen.
+ * Everything the benchmark compares. `store/memory` and `store/redis` are whatever the store
+ * picks by default on an in-memory or a Redis cache; the generic cache-manager path on each is
+ * added when the store lets it be chosen.
  */
 export function benchTargets(): Target[] {
   return [
     { impl: 'store', backend: 'memory' },
+    ...(STORE_HAS_STORAGE_OPTION ? [{ impl: 'store', backend: 'memory', variant: 'generic' } as const] : []),
     { impl: 'store', backend: 'redis' },
     ...(STORE_HAS_STORAGE_OPTION ? [{ impl: 'store', backend: 'redis', variant: 'generic' } as const] : []),
     { impl: 'reference', backend: 'memory' },

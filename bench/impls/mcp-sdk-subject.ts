@@ -20,6 +20,8 @@ export function createMcpSdkSubject(spec: SubjectSpec): BenchSubject {
 
   return {
     spec,
+    // The example store keeps every event in one Map and never drops any.
+    heldEntries: () => (store as unknown as { events: Map<string, unknown> }).events.size,
     async openWriter(address) {
       const streamId = streamIdOf(address);
       primingIds.set(streamId, await store.storeEvent(streamId, {} as JSONRPCMessage));

@@ -1,6 +1,8 @@
 import type { Observable } from 'rxjs';
 import { type SseEventStoreModuleOptions, type SseStoredEvent } from '../../lib';
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
+import type { Cache } from 'cache-manager';
+import { memoryStreamTableOf } from '../../lib/storage/memory/memory-stream-table';
 import { createSseEventStore } from '../../lib/testing';
 import { now } from '../support/timing';
 import type { BenchSubject, ReplayRequest, StreamAddress, SubjectSpec } from './bench-subject';
@@ -21,6 +23,11 @@ export function createStoreSubject(spec: SubjectSpec): BenchSubject {
     options.maxEventsPerStream = spec.longestStream;
   }
   if (spec.variant === 'generic') options.storage = 'generic';
+  if (spec.ttlMs !== undefined) {
+    for (const name of ['eventSlidingExpiration', 'eventAbsoluteExpiration', 'metadataSlidingExpiration', 'metadataAbsoluteExpiration']) {
+      options[name] = spec.ttlMs;
+    }
+  }
   const { store, close } = createSseEventStore(options);
 
   const reader = async (address: StreamAddress, afterId?: string) => {
@@ -32,6 +39,7 @@ export function createStoreSubject(spec: SubjectSpec): BenchSubject {
   return {
     spec,
     cacheCalls,
+    heldEntries: spec.backend === 'memory' ? () => heldInMemory(cache, spec) : undefined,
     async openWriter(address) {
       const writer = await store.createStream(address);
       return {
@@ -51,6 +59,13 @@ export function createStoreSubject(spec: SubjectSpec): BenchSubject {
       await disconnect();
     },
   };
+}
+
+/** Entries held in memory: the native path's table, or the in-memory cache's `Map` on the generic path. */
+function heldInMemory(cache: Cache, spec: SubjectSpec): number {
+  if (spec.variant === 'generic') return (cache.stores[0] as { opts: { store: Map<unknown, unknown> } }).opts.store.size;
+  const counts = memoryStreamTableOf(cache, spec.keyPrefix).counts();
+  return counts.events + counts.streams + counts.sessions + counts.tombstones;
 }
 
 function deliver(events: Observable<SseStoredEvent>, request: ReplayRequest): Promise<number> {

@@ -102,6 +102,15 @@ export const RATIO_GOALS: RatioGoal[] = [
     other: { impl: 'mcp-sdk-in-memory', backend: 'memory' },
     atLeast: 100,
   },
+  ...(['write-1-stream', 'write-100-streams', 'replay-100k', 'memory-per-1k-streams'] as const).map(
+    (scenario): RatioGoal => ({
+      goal: `${scenario} in memory at least as good as the MCP SDK in-memory store`,
+      scenario,
+      storeBackend: 'memory',
+      other: { impl: 'mcp-sdk-in-memory', backend: 'memory' },
+      atLeast: 1,
+    }),
+  ),
 ];
 
 /** Rates are better higher; times, reads, round trips and memory lower. */
@@ -168,6 +177,18 @@ export function evaluateGoals(results: BenchResult[]): GoalCheck[] {
         { scenario: 'round-trips-per-write', backend: 'redis' },
       ],
       (value) => value <= 1,
+    ),
+    limitGoal(
+      results,
+      'heap-after-expiry ≤ 1.2× the empty heap',
+      [{ scenario: 'heap-after-expiry', backend: 'memory' }],
+      (value) => value <= 1.2,
+    ),
+    limitGoal(
+      results,
+      'heap-after-expiry: no expired entry held',
+      [{ scenario: 'heap-after-expiry', backend: 'memory', variant: 'entries held' }],
+      (value) => value === 0,
     ),
     limitGoal(
       results,

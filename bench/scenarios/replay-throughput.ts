@@ -24,30 +24,41 @@ export const replayThroughput: Scenario = {
     for (const target of context.targets) {
       if (target.impl === 'raw') {
         results.push(
-          ...(await rawRangeReadResults(target, 'replay-100k', 'events/s', 'higher', (layout) => replayRate(context, target, layout))),
+          ...(await rawRangeReadResults(
+            target,
+            'replay-100k',
+            'events/s',
+            'higher',
+            async (layout) => (await replayRate(context, target, layout)).best,
+          )),
         );
       } else {
-        results.push(resultFor(target, 'replay-100k', await replayRate(context, target), 'events/s'));
+        const { best, first } = await replayRate(context, target);
+        results.push(
+          resultFor(target, 'replay-100k', best, 'events/s'),
+          resultFor(target, 'replay-100k', first, 'events/s', { variant: 'first replay' }),
+        );
       }
     }
     return results;
   },
 };
 
-async function replayRate(context: ScenarioContext, target: Target, rawLayout?: RawLayout): Promise<number> {
+/** The best of the replays, and the first (an implementation may keep what a replay decoded). */
+async function replayRate(context: ScenarioContext, target: Target, rawLayout?: RawLayout): Promise<{ best: number; first: number }> {
   const events = context.sizes.replayEvents;
   const spec: SubjectSpec = { ...target, variant: rawLayout ?? target.variant, keyPrefix: uniquePrefix('replay'), longestStream: events };
   const address = { sessionId: 'replay', streamId: 'long' };
   const rate = await withSubject(spec, async (subject) => {
     await fillStream(subject, address, events, FILL_IN_FLIGHT);
-    let best = 0;
+    const rates: number[] = [];
     for (let pass = 0; pass < context.sizes.replayRepeats; pass++) {
       const started = now();
       const delivered = await subject.replay(address, { count: events, deadline: started + context.sizes.replayCapMs });
-      best = Math.max(best, delivered / ((now() - started) / 1_000));
+      rates.push(delivered / ((now() - started) / 1_000));
     }
-    return best;
+    return { best: Math.max(...rates), first: rates[0] };
   });
-  context.log(`replay-100k ${subjectLabel(spec)}: ${Math.round(rate)} events/s`);
+  context.log(`replay-100k ${subjectLabel(spec)}: ${Math.round(rate.best)} events/s (first replay ${Math.round(rate.first)})`);
   return rate;
 }

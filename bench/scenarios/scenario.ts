@@ -15,6 +15,7 @@ export const SCENARIO_NAMES = [
   'round-trips-per-write',
   'memory-per-1k-streams',
   'redis-cpu-per-event',
+  'heap-after-expiry',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

@@ -30,6 +30,11 @@ export interface BenchSizes {
   /** Writers at once, and awaited writes each, while Redis CPU is measured. */
   cpuStreams: number;
   cpuWritesPerStream: number;
+  /** `heap-after-expiry`: streams of events that expire after `expiryTtlMs`, and how long after the last write the heap is measured. */
+  expiryStreams: number;
+  expiryEventsPerStream: number;
+  expiryTtlMs: number;
+  expiryWaitMs: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -53,6 +58,10 @@ export const FULL_SIZES: BenchSizes = {
   memoryEventsPerStream: 100,
   cpuStreams: 20,
   cpuWritesPerStream: 1_000,
+  expiryStreams: 1_000,
+  expiryEventsPerStream: 50,
+  expiryTtlMs: 1_000,
+  expiryWaitMs: 5_000,
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -76,4 +85,8 @@ export const QUICK_SIZES: BenchSizes = {
   memoryEventsPerStream: 100,
   cpuStreams: 5,
   cpuWritesPerStream: 50,
+  expiryStreams: 50,
+  expiryEventsPerStream: 10,
+  expiryTtlMs: 1_000,
+  expiryWaitMs: 2_500,
 };

@@ -8,20 +8,13 @@ import type { BenchWriter, SubjectSpec } from '../impls/bench-subject';
 import { createSubject } from '../impls/create-subject';
 import { benchEvent } from '../support/bench-event';
 import { registerOtelSdkWhenRequested } from '../support/otel-sdk';
+import { heapAfterGc } from '../support/heap';
 import { forEachLimited } from '../support/populate';
 
 export interface HeapProbeJob {
   spec: SubjectSpec;
   streams: number;
   eventsPerStream: number;
-}
-
-function heapAfterGc(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('heap probe needs --expose-gc');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
 }
 
 async function main(job: HeapProbeJob): Promise<void> {

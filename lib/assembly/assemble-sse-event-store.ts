@@ -5,6 +5,8 @@ import { SseEventStoreConfigurationError } from '../errors/sse-event-store-confi
 import type { ResolvedSseEventStoreOptions, SseEventStoreModuleOptions } from '../interfaces/sse-event-store-options.interface';
 import { findRedisConnection, findRedisPubSub, redisPubSubOf } from '../redis/find-redis-connection';
 import { CacheStreamStorage } from '../storage/cache-stream-storage';
+import { MemoryStreamStorage } from '../storage/memory/memory-stream-storage';
+import { memoryStreamTableOf } from '../storage/memory/memory-stream-table';
 import { RedisStreamStorage, type ScriptWakeupPublication } from '../storage/redis/redis-stream-storage';
 import type { StreamStorage } from '../storage/stream-storage.interface';
 import { LocalStreamWakeup } from '../wakeup/local-stream-wakeup';
@@ -34,7 +36,8 @@ export interface AssembledSseEventStore {
 /**
  * Builds the store on `cache`: the wake-ups (Redis pub/sub when the `redis` option or the cache
  * gives a Redis client, in-process otherwise), the storage (native Redis when the cache is on
- * Redis, unless `storage: 'generic'`; cache-manager otherwise), and how the two work together.
+ * Redis, native in-memory when the cache keeps its entries in this process, unless
+ * `storage: 'generic'`; cache-manager otherwise), and how the two work together.
  * Its instruments come from the `meterProvider` option, else from the MeterProvider registered
  * globally with `@opentelemetry/api` now. The module's providers and the testing helpers both
  * build their store here.
@@ -63,19 +66,17 @@ export function assembleSseEventStore(
   // through the very client they write on (the same server, so the same channels reach everyone).
   const publication: ScriptWakeupPublication | undefined =
     connection && redisWakeup && pubSub?.client === connection.client ? redisWakeup.publicationTarget : undefined;
-  const backend = connection ? (connection.isCluster ? 'Redis Cluster' : 'Redis') : 'The cache';
-  const storage: StreamStorage = new OutageLoggedStorage(
-    connection ? new RedisStreamStorage(connection, options, publication) : new CacheStreamStorage(cache, options),
-    new OutageLog(new Logger('SseEventStore'), {
-      started: (cause) =>
-        `${backend} is not answering the event store (${cause}): its operations fail (HTTP 503) until it answers again; ` +
-        'further failures are counted, not logged.',
-      ended: (duration, failures) =>
-        `${backend} answers the event store again after ${duration}; ${failures} operation(s) failed meanwhile.`,
-    }),
-  );
-
   const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
+  const inMemory = storageIsProcessLocal && options.storage !== 'generic';
+  // An outage is something a backend out of this process has: the in-memory path only refuses
+  // writes that do not fit, which is not one.
+  const storage: StreamStorage = inMemory
+    ? new MemoryStreamStorage(memoryStreamTableOf(cache, options.keyPrefix), options)
+    : new OutageLoggedStorage(
+        connection ? new RedisStreamStorage(connection, options, publication) : new CacheStreamStorage(cache, options),
+        storageOutageLog(connection ? (connection.isCluster ? 'Redis Cluster' : 'Redis') : 'The cache'),
+      );
+
   const store = new DefaultSseEventStore(
     storage,
     wakeup,
@@ -95,13 +96,12 @@ export function assembleSseEventStore(
           storageReason: `the cache's store is @keyv/redis or @keyv/valkey on ${connection.isCluster ? 'a Redis Cluster' : 'one Redis server'}: native commands`,
         }
       : {
-          storage: storageIsProcessLocal ? 'memory' : 'cache',
-          storageReason:
-            options.storage === 'generic'
+          storage: inMemory ? 'memory' : 'cache',
+          storageReason: inMemory
+            ? 'the cache keeps its entries in this process: native in-memory structures, bounded by maxMemoryBytes'
+            : options.storage === 'generic'
               ? `option storage: 'generic': through cache-manager, whatever the cache's store`
-              : storageIsProcessLocal
-                ? 'the cache keeps its entries in this process'
-                : `the cache's store is not @keyv/redis or @keyv/valkey: through cache-manager`,
+              : `the cache's store is not @keyv/redis or @keyv/valkey: through cache-manager`,
         }),
     ...(redisWakeup
       ? {
@@ -133,4 +133,14 @@ export function assembleSseEventStore(
       await storage.close();
     },
   };
+}
+
+/** The storage's outage log: one warning when `backend` stops answering, one line when it answers again. */
+function storageOutageLog(backend: string): OutageLog {
+  return new OutageLog(new Logger('SseEventStore'), {
+    started: (cause) =>
+      `${backend} is not answering the event store (${cause}): its operations fail (HTTP 503) until it answers again; ` +
+      'further failures are counted, not logged.',
+    ended: (duration, failures) => `${backend} answers the event store again after ${duration}; ${failures} operation(s) failed meanwhile.`,
+  });
 }

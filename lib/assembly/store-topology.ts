@@ -1,7 +1,8 @@
 /**
- * Where the store keeps its streams: `memory` (a cache whose entries live in this process),
- * `cache` (any other cache-manager store, through the generic path), `redis` or `redis-cluster`
- * (native commands on the cache's Redis or Valkey client).
+ * Where the store keeps its streams: `memory` (native in-memory structures, for a cache whose
+ * entries live in this process), `cache` (any cache-manager store through the generic path,
+ * including an in-memory one with `storage: 'generic'`), `redis` or `redis-cluster` (native
+ * commands on the cache's Redis or Valkey client).
  */
 export type SseStoragePath = 'memory' | 'cache' | 'redis' | 'redis-cluster';
 

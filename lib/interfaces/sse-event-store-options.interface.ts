@@ -60,6 +60,15 @@ export interface SseEventStoreModuleOptions {
    */
   maxStreamsPerSession?: number;
   /**
+   * Most data the in-memory storage holds (see `storage`), in bytes as estimated from the stored
+   * events' JSON plus a fixed share per event, stream and session. When a write needs more room,
+   * the least recently used sessions (written or read longest ago) are evicted whole, deleted
+   * sessions' tombstones included: their readers get `SseHistoryExpiredError`, as after an
+   * eviction on Redis. A write that does not fit even with every other session evicted fails
+   * with `SseEventPersistenceError`. Ignored on other caches. Default 256 MiB.
+   */
+  maxMemoryBytes?: number;
+  /**
    * Signs event ids and hides the ids in them. Without it (the default) an id is
    * `base64url(sessionId).base64url(streamId).sequence`: readable by anyone who sees it, and
    * any well-formed id of an existing stream is accepted. With a secret, an id is
@@ -83,20 +92,26 @@ export interface SseEventStoreModuleOptions {
    */
   operationTimeout?: number;
   /**
-   * Where events are stored when the cache is Redis or Valkey through `@keyv/redis` or
-   * `@keyv/valkey` (a single server or a cluster; Redis 6.2 or later):
+   * Where events are stored:
    *
-   * - `'auto'` (default): natively, on the cache's Redis client: one Redis Stream per stream,
-   *   one Lua script per change (atomic, one round trip; the appends of concurrent writers share
-   *   one call), pages read by `XRANGE`. Sequences are assigned in Redis, so writers of one stream
-   *   in two processes never overwrite each other. Sliding expiry is per stream rather than per
-   *   event (a stream's events stay while the stream is written or read), and an event past
-   *   `eventAbsoluteExpiration` is never returned. Any other cache uses the generic path.
+   * - `'auto'` (default): natively where the cache allows, the generic path otherwise.
+   *   - A cache on Redis or Valkey through `@keyv/redis` or `@keyv/valkey` (a single server or a
+   *     cluster; Redis 6.2 or later): on the cache's Redis client, one Redis Stream per stream,
+   *     one Lua script per change (atomic, one round trip; the appends of concurrent writers
+   *     share one call), pages read by `XRANGE`. Sequences are assigned in Redis, so writers of
+   *     one stream in two processes never overwrite each other. Sliding expiry is per stream
+   *     rather than per event (a stream's events stay while the stream is written or read), and
+   *     an event past `eventAbsoluteExpiration` is never returned.
+   *   - A cache that keeps its entries in this process (cache-manager's default in-memory
+   *     cache): plain structures in this process instead of cache entries, shared by every store
+   *     on the same cache and key prefix; expiry as on Redis (per stream, each event bounded by
+   *     its absolute limit), expired data freed by a sweep without reads, the whole bounded by
+   *     `maxMemoryBytes`.
    * - `'generic'`: always through cache-manager (`mget`/`mset`), as on any other cache.
-   * - `'redis'`: natively, and start-up fails when the cache has no Redis client.
+   * - `'redis'`: natively on Redis, and start-up fails when the cache has no Redis client.
    *
-   * The two paths keep their data under different keys; switching makes the streams stored by
-   * the other path unknown (readers resuming them get `null`, and clients start over).
+   * The paths keep their data apart; switching makes the streams stored by the other path
+   * unknown (readers resuming them get `null`, and clients start over).
    */
   storage?: SseEventStorage;
   /**

@@ -3,9 +3,10 @@ import { SseStoreUnavailableError } from '../errors/sse-store-unavailable.error'
 import { printableId } from '../logging/printable-id';
 
 /**
- * The errors both storage paths reject with when their backend fails, built in one place so the
- * two paths keep to the contract on `StreamStorage` with the same classes and messages.
- * `backend` names the backend in messages: `'the cache'` (the generic path) or `'Redis'`.
+ * The errors the storage paths reject with when their backend fails, built in one place so the
+ * paths keep to the contract on `StreamStorage` with the same classes and messages. `backend`
+ * names the backend in messages: `'the cache'` (the generic path), `'Redis'` or
+ * `'the in-memory storage'`.
  */
 export const StorageErrors = {
   /** `openStream` failed in the backend: nothing tells whether the stream was registered. */
@@ -26,6 +27,16 @@ export const StorageErrors = {
   /** An append or update was sent but not acknowledged (a timeout, a connection lost meanwhile). */
   writeOutcomeUnknown(backend: string, streamId: string, cause: unknown): SseEventPersistenceError {
     return writeError(backend, streamId, 'it may or may not have been stored', cause);
+  },
+
+  /** An append or update the backend refused up front (no room): nothing was stored. */
+  writeRefused(backend: string, streamId: string, cause: unknown): SseEventPersistenceError {
+    return new SseEventPersistenceError(
+      `${capitalized(backend)} refused the write to stream ${printableId(streamId)}; it was not stored.`,
+      {
+        cause,
+      },
+    );
   },
 
   /** The session's tombstone was not acknowledged: the session may or may not be marked deleted. */

@@ -45,6 +45,12 @@ export interface StreamAppender {
    * {@link StreamStorage}).
    */
   append(payloads: readonly string[]): Promise<number>;
+  /**
+   * Only where the storage is in this process: {@link append} carried out at once, returning the
+   * first sequence or throwing what `append` would reject with. Writers use it when nothing else
+   * of theirs is pending (batching saves round trips, and there are none to save).
+   */
+  appendNow?(payloads: readonly string[]): number;
   /** Persists a mode change or completion. */
   update(change: { mode?: SseEventStreamMode; completed?: boolean }): Promise<void>;
   /** Releases timers; the appender is not used afterwards. */
@@ -53,8 +59,8 @@ export interface StreamAppender {
 
 /**
  * The storage layer under the store. The generic implementation runs on any cache-manager
- * cache; a backend-native one (for example Redis) can replace it without touching writers,
- * readers or the public API.
+ * cache; a backend-native one (Redis, or plain structures in this process for an in-memory
+ * cache) can replace it without touching writers, readers or the public API.
  *
  * **Error contract.** Every implementation rejects with these classes (built by `StorageErrors`
  * in `storage-errors.ts`), whatever its backend; a contract test runs it on every storage path.
@@ -78,9 +84,13 @@ export interface StreamAppender {
  *   else that fails in the backend (opening a stream included: it stores no event) rejects with
  *   `SseStoreUnavailableError`. A key the backend refuses to work on (a Redis key of the wrong
  *   type) fails like the backend.
- * - ¹ Where the storage can tell: the native Redis path checks on every write; the generic path
- *   only when it re-reads the stream's state (before the write after one that failed). The store
- *   refuses the writes of its own writers of a deleted session or completed stream either way.
+ * - ¹ Where the storage can tell: the native Redis and in-memory paths check on every write; the
+ *   generic path only when it re-reads the stream's state (before the write after one that
+ *   failed). The store refuses the writes of its own writers of a deleted session or completed
+ *   stream either way.
+ * - The in-memory path cannot be unreachable; at its `maxMemoryBytes` it makes room by evicting
+ *   the least recently used other sessions, and refuses (as "no room") only what does not fit
+ *   beside the session written to; an update needs no room there.
  * - ² Unless `reopenCompleted`.
  * - ³ Resolves with that event `undefined`, as one that is gone: never a backend error.
  */

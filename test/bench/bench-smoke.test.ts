@@ -20,6 +20,7 @@ const REQUIRED: Record<string, string[]> = {
   'idle-reader-reads': ['store/memory', 'store/redis', 'reference/memory', 'reference/redis'],
   'round-trips-per-write': ['store/memory', 'store/redis', 'reference/memory', 'reference/redis', 'raw/redis'],
   'memory-per-1k-streams': ['store/memory', 'reference/memory', 'mcp-sdk-in-memory/memory'],
+  'heap-after-expiry': ['store/memory', 'mcp-sdk-in-memory/memory'],
 };
 
 interface Row {

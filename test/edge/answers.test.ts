@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { SseStreamAddress } from '../../lib';
+import { memoryStreamTableOf } from '../../lib/storage/memory/memory-stream-table';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { delay } from '../support/async';
 import { redisClientOf } from '../support/cache-inspection';
 import { EventSourceClient } from '../support/event-source-client';
 import { rawGet } from '../support/raw-http';
-import { cacheLayout } from '../support/stored-layout';
+import { memoryNativeLayout } from '../support/stored-layout';
 import { COMBINATIONS, EdgeApp, freshSession } from './edge-app';
 
 /**
@@ -200,7 +201,7 @@ for (const { platform, backend } of COMBINATIONS) {
       await app.append(address, 1);
       if (backend === 'memory') {
         await app.append(address, 2);
-        await cacheLayout(app.cache, app.keyPrefix).removeEvent(address, 1); // as an eviction would
+        await memoryNativeLayout(memoryStreamTableOf(app.cache, app.keyPrefix)).removeEvent(address, 1); // as an eviction would
       } else {
         // The stream's events key expired (or was evicted) while its metadata stayed: the next
         // append continues the sequence and marks event 1 lost.

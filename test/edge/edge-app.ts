@@ -30,7 +30,7 @@ import { CapturingLogger } from '../support/capturing-logger';
  */
 
 export type Platform = 'express' | 'fastify';
-/** memory: CacheModule's in-memory default (generic path); redis: CacheModule on `@keyv/redis` (native path). */
+/** memory: CacheModule's in-memory default (native in-memory path); redis: CacheModule on `@keyv/redis` (native path). */
 export type Backend = 'memory' | 'redis';
 
 export const PLATFORMS: readonly Platform[] = ['express', 'fastify'];

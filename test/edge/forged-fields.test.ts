@@ -2,12 +2,14 @@ import { Logger } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type SseEventStore, SseInvalidInputError, type SseStreamAddress, SseStreamPublisher } from '../../lib';
-import { CacheKeys } from '../../lib/storage/cache-keys';
+import { encodeEvent } from '../../lib/encoding/stored-records';
+import { memoryStreamTableOf } from '../../lib/storage/memory/memory-stream-table';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { redisClientOf } from '../support/cache-inspection';
 import { EventSourceClient } from '../support/event-source-client';
 import { CapturingLogger } from '../support/capturing-logger';
 import { openStoreBackend, type StoreBackend, type StoreBackendCache } from '../support/store-backends';
+import { memoryNativeLayout } from '../support/stored-layout';
 import { readThrottled } from '../support/throttled-sse-reader';
 import { COMBINATIONS, EdgeApp, freshSession } from './edge-app';
 
@@ -161,10 +163,12 @@ for (const { platform, backend } of COMBINATIONS) {
 async function forgeStoredType(app: EdgeApp, address: SseStreamAddress, sequence: number, type: string): Promise<void> {
   const forge = (json: string): string => JSON.stringify({ ...(JSON.parse(json) as object), t: type });
   if (app.backend === 'memory') {
-    const key = new CacheKeys(app.keyPrefix).eventPrefix(address) + sequence;
-    const stored = await app.cache.get<string>(key);
-    assert.ok(stored, `event ${sequence} is stored under ${key}`);
-    await app.cache.set(key, forge(stored));
+    const layout = memoryNativeLayout(memoryStreamTableOf(app.cache, app.keyPrefix));
+    const stored = layout.stream(address)?.events.entryAt(sequence);
+    assert.ok(stored, `event ${sequence} is stored`);
+    // Held decoded once it was read: forged from its stored form.
+    const json = typeof stored === 'string' ? stored : encodeEvent(stored.data, stored.type, stored.retry, 0);
+    layout.overwriteEvent(address, sequence, forge(json));
     return;
   }
   const client = redisClientOf(app.cache)!;

@@ -17,7 +17,10 @@ import { createOutageCache, type OutageCache } from '../support/outage-cache';
  */
 
 const TEST_TIMEOUT = { timeout: 30_000 };
-/** How long the store waits for its cache before it reports it unavailable, in these tests. */
+/**
+ * How long the store waits for its cache before it reports it unavailable, in these tests. The
+ * store runs on the generic path, through the in-memory cache that the tests take away.
+ */
 const OPERATION_TIMEOUT_MS = 250;
 
 interface JsonRpcErrorBody {
@@ -105,7 +108,9 @@ describe('the sample answers store errors with what happened, never 400 -32700 "
     async () => {
       const outage: OutageCache = await createOutageCache('memory');
       cleanups.push(() => outage.close());
-      const sample = await sampleOn(createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS }));
+      const sample = await sampleOn(
+        createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS, storage: 'generic' }),
+      );
       const endpoint = `${sample.url}/mcp`;
       const client = await connect(sample);
       await client.client.ping();
@@ -163,7 +168,7 @@ describe('the sample answers store errors with what happened, never 400 -32700 "
   test('initialize while the store is unavailable: 503 -32603, and the sample does not keep the session', TEST_TIMEOUT, async () => {
     const outage: OutageCache = await createOutageCache('memory');
     cleanups.push(() => outage.close());
-    const sample = await sampleOn(createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS }));
+    const sample = await sampleOn(createSseEventStore({ cache: outage.cache, operationTimeout: OPERATION_TIMEOUT_MS, storage: 'generic' }));
     await outage.stop('kill');
     const refused = await McpSdkClient.connect(`${sample.url}/mcp`).then(
       () => assert.fail('initialize was not refused'),

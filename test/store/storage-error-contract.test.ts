@@ -14,9 +14,12 @@ import {
   SseStreamClosedError,
 } from '../../lib';
 import { createSseEventStore } from '../../lib/testing';
+import { assembleSseEventStore } from '../../lib/assembly/assemble-sse-event-store';
+import { resolveSseEventStoreOptions } from '../../lib/sse-event-store-options';
+import { memoryStreamTableOf } from '../../lib/storage/memory/memory-stream-table';
 import { bounded } from '../support/bounded';
 import { uniquePrefix } from '../support/caches';
-import { BACKEND_FAILURES, type FaultyBackend, openFaultyBackend } from '../support/faulty-backend';
+import { type FaultyBackend, failuresOf, openFaultyBackend } from '../support/faulty-backend';
 import { STORE_BACKENDS } from '../support/store-backends';
 
 /*
@@ -81,7 +84,7 @@ async function setup(t: TestContext, storeBackend: (typeof STORE_BACKENDS)[numbe
   return {
     backend,
     keyPrefix,
-    checksEveryWrite: backend.storage === 'redis',
+    checksEveryWrite: backend.storage === 'redis' || storeBackend === 'memory',
     openStore(options = {}) {
       const created = createSseEventStore({
         pollingInterval: 50,
@@ -99,7 +102,7 @@ async function setup(t: TestContext, storeBackend: (typeof STORE_BACKENDS)[numbe
 
 for (const storeBackend of STORE_BACKENDS) {
   describe(`storage error contract on ${storeBackend}`, () => {
-    for (const failure of BACKEND_FAILURES) {
+    for (const failure of failuresOf(storeBackend)) {
       const readsFail = failure !== 'refuses-writes';
       const reads = readsFail ? 'read and ' : '';
       it(`backend ${failure}: openStream, ${reads}deleteSession reject with SseStoreUnavailableError, append and update with SseEventPersistenceError`, async (t) => {
@@ -201,5 +204,45 @@ for (const storeBackend of STORE_BACKENDS) {
       await assertRejects(store.getStreamReaderFromStart(address), SseHistoryExpiredError, 'read from the corrupt event');
       assert.ok(await store.getStreamReader(first.id), 'read after it');
     });
+
+    const unreachable = failuresOf(storeBackend).includes('unreachable');
+    it(`probe resolves while the backend answers${unreachable ? ', and rejects with SseStoreUnavailableError once it is unreachable' : ''}; close resolves`, async (t) => {
+      const h = await setup(t, storeBackend);
+      const options = resolveSseEventStoreOptions({
+        keyPrefix: h.keyPrefix,
+        storage: h.backend.storage,
+        operationTimeout: OPERATION_TIMEOUT_MS,
+      });
+      const assembled = assembleSseEventStore(h.backend.cache, {}, options);
+      await bounded(assembled.storage.probe(), 'probe', GUARD_MS);
+      if (unreachable) {
+        await h.backend.fail('unreachable');
+        await assertRejects(assembled.storage.probe(), SseStoreUnavailableError, 'probe');
+      }
+      await bounded(assembled.close(), 'close', GUARD_MS);
+      if (storeBackend === 'memory') {
+        const table = memoryStreamTableOf(h.backend.cache, h.keyPrefix) as unknown as { sweepTimer?: NodeJS.Timeout };
+        assert.equal(table.sweepTimer, undefined, 'the sweep stops with the last storage on its data');
+      }
+    });
+
+    if (storeBackend === 'memory') {
+      it('at maxMemoryBytes, with no other session to evict: openStream rejects with SseStoreUnavailableError, append with SseEventPersistenceError; read, update and deleteSession resolve', async (t) => {
+        const h = await setup(t, storeBackend);
+        const store = h.openStore({ maxMemoryBytes: 1_500 });
+        const address = { sessionId: 'full', streamId: 'main' };
+        const writer = await store.createStream(address);
+        const first = await writer.write({ data: 'x'.repeat(800) });
+
+        const appendError = await assertRejects(writer.write({ data: 'x'.repeat(100) }), SseEventPersistenceError, 'append');
+        assert.match(appendError.message, /refused the write to stream 'main'; it was not stored/);
+        assert.match(chainOf(appendError), /option maxMemoryBytes/);
+        await assertRejects(store.createStream({ ...address, streamId: 'another' }), SseStoreUnavailableError, 'openStream');
+        assert.ok(await store.getStreamReader(first.id), 'read');
+        await writer.setMode(SseEventStreamMode.Polling);
+        await store.deleteStreamsForSession(address.sessionId);
+        assert.equal(await store.getStreamReaderFromStart(address), null, 'read: the session is deleted');
+      });
+    }
   });
 }

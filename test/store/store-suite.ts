@@ -16,8 +16,9 @@ import { defineWritingAndReadingTests } from './suite/writing-and-reading';
 export type { StorePath } from './suite/store-suite-context';
 
 /**
- * The store's behavioural suite. The same tests run on every path: an in-memory cache-manager
- * cache, Redis through `@keyv/redis` on the generic path, and Redis on the native path. Only
+ * The store's behavioural suite. The same tests run on every path: the native in-memory path, an
+ * in-memory cache-manager cache on the generic path, Redis through `@keyv/redis` on the generic
+ * path, and Redis on the native path. Only
  * tests that look at the stored data itself go through the path's StoredLayout. Each concern's
  * tests are in a file of their own under suite/.
  */
@@ -35,7 +36,8 @@ export function defineStoreSuite(path: StorePath): void {
 
     defineWritingAndReadingTests(suite);
     defineCompletedStreamTests(suite);
-    defineCacheOutageTests(suite);
+    // The native in-memory path has no cache that could go away.
+    if (path !== 'memory-native') defineCacheOutageTests(suite);
     defineWriterTests(suite);
     defineSessionDeletionTests(suite);
     defineExpiredHistoryTests(suite);

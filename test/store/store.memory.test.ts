@@ -1,3 +1,3 @@
 import { defineStoreSuite } from './store-suite';
 
-defineStoreSuite('memory');
+defineStoreSuite('memory-native');

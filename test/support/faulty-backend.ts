@@ -1,6 +1,7 @@
 import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { type Cache, createCache } from 'cache-manager';
 import type { SseEventStorage, SseStreamAddress } from '../../lib';
+import { memoryStreamTableOf } from '../../lib/storage/memory/memory-stream-table';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { redisClientOf } from './cache-inspection';
 import { createTestCache, REDIS_CONNECT_TIMEOUT_MS, type RedisClientKind } from './caches';
@@ -8,7 +9,7 @@ import { createFailingCache } from './failing-cache';
 import { createOutageCache } from './outage-cache';
 import { startRedisServer } from './redis-server';
 import type { StoreBackend } from './store-backends';
-import { cacheLayout } from './stored-layout';
+import { cacheLayout, memoryNativeLayout } from './stored-layout';
 
 /**
  * How a backend fails: `unreachable`, every call fails (the backend is gone); `no-answer`, calls
@@ -18,6 +19,11 @@ import { cacheLayout } from './stored-layout';
 export type BackendFailure = 'unreachable' | 'no-answer' | 'refuses-writes';
 
 export const BACKEND_FAILURES: readonly BackendFailure[] = ['unreachable', 'no-answer', 'refuses-writes'];
+
+/** The failures a store backend can be made to show: none for the native in-memory path, which has no backend to lose. */
+export function failuresOf(backend: StoreBackend): readonly BackendFailure[] {
+  return backend === 'memory' ? [] : BACKEND_FAILURES;
+}
 
 /** A backend of a test's own (its data shared by every store opened on `cache`), which the test can make fail. */
 export interface FaultyBackend {
@@ -39,6 +45,8 @@ const CORRUPT = 'not an event';
 export async function openFaultyBackend(backend: StoreBackend): Promise<FaultyBackend> {
   switch (backend) {
     case 'memory':
+      return nativeMemoryBackend();
+    case 'memory-generic':
       return memoryBackend();
     case 'redis-generic':
       return redisBackend('generic');
@@ -56,12 +64,28 @@ function unknownBackend(backend: never): never {
   throw new Error(`no faulty cache for store backend ${String(backend)}`);
 }
 
+/** The native in-memory path: nothing there can fail (see {@link failuresOf}). */
+async function nativeMemoryBackend(): Promise<FaultyBackend> {
+  const { cache } = await createTestCache('memory');
+  return {
+    cache,
+    storage: 'auto',
+    async fail(failure) {
+      throw new Error(`the native in-memory path cannot be made to fail (${failure})`);
+    },
+    async corruptEvent(keyPrefix, address, sequence) {
+      memoryNativeLayout(memoryStreamTableOf(cache, keyPrefix)).overwriteEvent(address, sequence, CORRUPT);
+    },
+    close: async () => undefined,
+  };
+}
+
 async function memoryBackend(): Promise<FaultyBackend> {
   const outage = await createOutageCache('memory');
   const failing = createFailingCache(outage.cache);
   return {
     cache: failing.cache,
-    storage: 'auto',
+    storage: 'generic',
     async fail(failure) {
       if (failure === 'no-answer') return outage.stop('kill');
       failing.failReads = failure === 'unreachable';

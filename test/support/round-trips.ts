@@ -1,11 +1,13 @@
 import type { Cache } from 'cache-manager';
+import type { SseStreamAddress } from '../../lib';
 import { REDIS_STREAM_SCRIPTS } from '../../lib/storage/redis/scripts';
+import type { StreamStorage } from '../../lib/storage/stream-storage.interface';
 import { recordingCache } from './cache-inspection';
 
 /** What a round trip did to the stored data. */
 export type TripKind = 'read' | 'write' | 'delete';
 
-/** One call that reached the backend: a cache-manager call, or a Redis command of the native path. */
+/** One call that reached the backend: a cache-manager call, a Redis command of the native path, or a call of the in-memory storage. */
 export interface RecordedTrip {
   kind: TripKind;
   /** The cache method (`mget`, `mset`, ...) or the native script (`read`, `append`, ...) or command (`unlink`). */
@@ -157,4 +159,47 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
       () => void trips.splice(0),
     ),
   };
+}
+
+/**
+ * Wraps the calls of an in-memory storage (on the instance, so the store built on it records
+ * them): each call is the in-memory path's unit of work, named after its part of a session as the
+ * in-memory layout names them (see `memoryNativeLayout`).
+ */
+export function storageRoundTrips(storage: StreamStorage): RoundTripLog {
+  const trips: RecordedTrip[] = [];
+  const metadata = (address: SseStreamAddress): string => `metadata:${address.streamId}`;
+  const { openStream, read, deleteSession } = storage;
+  storage.openStream = async (address, mode, reopenCompleted) => {
+    trips.push({ kind: 'write', operation: 'open', keys: ['index', metadata(address)] });
+    const appender = await openStream.call(storage, address, mode, reopenCompleted);
+    const { append, appendNow, update } = appender;
+    appender.append = (payloads) => {
+      trips.push({ kind: 'write', operation: 'append', keys: [metadata(address)] });
+      return append.call(appender, payloads);
+    };
+    if (appendNow) {
+      appender.appendNow = (payloads) => {
+        trips.push({ kind: 'write', operation: 'appendNow', keys: [metadata(address)] });
+        return appendNow.call(appender, payloads);
+      };
+    }
+    appender.update = (change) => {
+      trips.push({ kind: 'write', operation: 'update', keys: [metadata(address)] });
+      return update.call(appender, change);
+    };
+    return appender;
+  };
+  storage.read = (address, fromSequence, count) => {
+    trips.push({ kind: 'read', operation: 'read', keys: ['tombstone', metadata(address)] });
+    return read.call(storage, address, fromSequence, count);
+  };
+  storage.deleteSession = (sessionId) => {
+    trips.push({ kind: 'delete', operation: 'delete', keys: ['tombstone', 'index'] });
+    return deleteSession.call(storage, sessionId);
+  };
+  return logOf(
+    () => trips,
+    () => void trips.splice(0),
+  );
 }

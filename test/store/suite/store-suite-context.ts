@@ -11,10 +11,13 @@ import {
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../../lib/sse-event-store.constants';
 import { EventIdCodec } from '../../../lib/event-id/event-id.codec';
 import { createSseEventStore } from '../../../lib/testing';
+import { assembleSseEventStore } from '../../../lib/assembly/assemble-sse-event-store';
+import { resolveSseEventStoreOptions } from '../../../lib/sse-event-store-options';
+import { memoryStreamTableOf } from '../../../lib/storage/memory/memory-stream-table';
 import { collect } from '../../support/async';
 import { type CacheBackend, createTestCache, uniquePrefix } from '../../support/caches';
-import { cacheRoundTrips, redisRoundTrips, type RoundTripLog } from '../../support/round-trips';
-import { cacheLayout, redisNativeLayout, type StoredLayout } from '../../support/stored-layout';
+import { cacheRoundTrips, redisRoundTrips, type RoundTripLog, storageRoundTrips } from '../../support/round-trips';
+import { cacheLayout, memoryNativeLayout, redisNativeLayout, type StoredLayout } from '../../support/stored-layout';
 
 export const TEST_TIMEOUT_MS = 60_000;
 export const MINUTE = 60_000;
@@ -22,13 +25,15 @@ export const MINUTE = 60_000;
 type StoreOptions = Omit<SseEventStoreModuleOptions, 'cache' | 'keyPrefix' | 'storage'>;
 
 /**
- * Where the suite runs: the in-memory cache (generic path), or Redis through `@keyv/redis` on
- * the generic cache-manager path or on the native Redis path.
+ * Where the suite runs: the in-memory cache on the native in-memory path or on the generic
+ * cache-manager path, or Redis through `@keyv/redis` on the generic path or on the native Redis
+ * path.
  */
-export type StorePath = 'memory' | 'redis-generic' | 'redis-native';
+export type StorePath = 'memory-native' | 'memory-generic' | 'redis-generic' | 'redis-native';
 
 const PATHS: Record<StorePath, { backend: CacheBackend; storage: SseEventStoreModuleOptions['storage'] }> = {
-  memory: { backend: 'memory', storage: 'generic' },
+  'memory-native': { backend: 'memory', storage: 'auto' },
+  'memory-generic': { backend: 'memory', storage: 'generic' },
   'redis-generic': { backend: 'redis', storage: 'generic' },
   'redis-native': { backend: 'redis', storage: 'redis' },
 };
@@ -40,7 +45,7 @@ export interface Harness {
   raw: Cache;
   /** Where the storage path keeps what, on `raw`. */
   layout: StoredLayout;
-  /** The calls (generic path) or Redis commands (native path) the store made. */
+  /** The calls (generic path), Redis commands (native Redis path) or storage calls (native in-memory path) the store made. */
   trips: RoundTripLog;
   keyPrefix: string;
   ids: EventIdCodec;
@@ -79,8 +84,21 @@ export function createStoreSuiteContext(path: StorePath): StoreSuiteContext {
       for (const store of standalone) await store.close();
       await testCache.close();
     });
-    const recorded = path === 'redis-native' ? redisRoundTrips(testCache.cache) : cacheRoundTrips(testCache.cache);
     const keyPrefix = uniquePrefix();
+    if (path === 'memory-native') {
+      const assembled = assembleSseEventStore(testCache.cache, {}, resolveSseEventStoreOptions({ ...options, keyPrefix, storage }));
+      assert.equal(assembled.topology.storage, 'memory', 'the store runs on the native in-memory path');
+      standalone.push(assembled);
+      return {
+        store: assembled.store,
+        raw: testCache.cache,
+        layout: memoryNativeLayout(memoryStreamTableOf(testCache.cache, keyPrefix)),
+        trips: storageRoundTrips(assembled.storage),
+        keyPrefix,
+        ids: new EventIdCodec(options.maxIdLength ?? DEFAULT_SSE_EVENT_STORE_OPTIONS.maxIdLength),
+      };
+    }
+    const recorded = path === 'redis-native' ? redisRoundTrips(testCache.cache) : cacheRoundTrips(testCache.cache);
     const created = createSseEventStore({ ...options, cache: recorded.cache, keyPrefix, storage });
     standalone.push(created);
     return {

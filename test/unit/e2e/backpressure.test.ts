@@ -25,7 +25,8 @@ class SlowReaderController {
 }
 
 @Module({
-  imports: [SseEventStoreModule.forRoot({ cache: counted.cache, replayPageSize: PAGE, maxEventsPerStream: EVENTS })],
+  // The generic path, so that each page the reader reads is a cache call the test can count.
+  imports: [SseEventStoreModule.forRoot({ cache: counted.cache, replayPageSize: PAGE, maxEventsPerStream: EVENTS, storage: 'generic' })],
   controllers: [SlowReaderController],
 })
 class SlowReaderModule {}

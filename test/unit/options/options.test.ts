@@ -16,6 +16,7 @@ const NUMERIC_OPTIONS = [
   'replayPageSize',
   'maxEventBytes',
   'maxIdLength',
+  'maxMemoryBytes',
   'operationTimeout',
   'retryInterval',
 ] as const;
@@ -30,6 +31,7 @@ describe('resolveSseEventStoreOptions', () => {
     assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.metadataAbsoluteExpiration, 4 * 60 * 60_000);
     assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.pollingInterval, 1_000);
     assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.keyPrefix, 'sse');
+    assert.equal(DEFAULT_SSE_EVENT_STORE_OPTIONS.maxMemoryBytes, 256 * 1024 * 1024);
   });
 
   it('keeps given values, ignores undefined ones and never returns the cache', () => {
