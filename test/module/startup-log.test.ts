@@ -109,7 +109,7 @@ describe('the start-up line', () => {
     assert.equal(
       startupLine(),
       'Event store on an in-memory cache of this process (no CACHE_MANAGER is registered; register CacheModule, for example ' +
-        'with @keyv/redis, to share streams between instances). Storage: memory (the cache keeps its entries in this process). ' +
+        'with @keyv/redis, to share streams between instances). Storage: memory (the cache keeps its entries in this process: native in-memory structures, bounded by maxMemoryBytes). ' +
         'Wake-ups: local (the storage is in this process, so every writer is too).',
     );
     assert.equal(lines().length, 1, 'nothing else is said');
@@ -119,7 +119,7 @@ describe('the start-up line', () => {
     const { startupLine, lines } = await start([globalCache()]);
     assert.equal(
       startupLine(),
-      `Event store on the application's CACHE_MANAGER. Storage: memory (the cache keeps its entries in this process). ` +
+      `Event store on the application's CACHE_MANAGER. Storage: memory (the cache keeps its entries in this process: native in-memory structures, bounded by maxMemoryBytes). ` +
         'Wake-ups: local (the storage is in this process, so every writer is too).',
     );
     assert.equal(lines().length, 1);
