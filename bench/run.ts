@@ -6,7 +6,7 @@
  * --quick     scaled-down sizes (a check that everything runs, figures not comparable)
  * --json      writes { results: [...] } to the file
  * --out       where the table (latest.md) and the chart (ratios.svg) go; default bench/results
- *             for a full run, none for a quick one
+ *             for a full run of everything, none for a quick one or one cut by --only or --backend
  * --only      runs the scenario modules that produce these names
  * --backend   runs only the implementations on this backend
  *
@@ -117,7 +117,9 @@ async function main(): Promise<number> {
     await mkdir(dirname(resolve(options.json)), { recursive: true });
     await writeJsonReport(resolve(options.json), results);
   }
-  const out = options.out ?? (options.quick ? undefined : resolve('bench/results'));
+  // Only a full run of everything replaces the published figures.
+  const partial = options.quick || options.only !== undefined || options.backend !== undefined;
+  const out = options.out ?? (partial ? undefined : resolve('bench/results'));
   if (out) {
     await mkdir(out, { recursive: true });
     const environment = await describeEnvironment(options.quick);
