@@ -18,15 +18,12 @@ import { StoreMetrics } from '../metrics/store-metrics';
 import { OutageLog } from '../logging/outage-log';
 import { OutageLoggedStorage } from './outage-logged-storage';
 import { isProcessLocalCache } from './process-local-cache';
+import type { StoreBackendState } from './store-backend-state';
 import type { SseEventStoreTopology } from './store-topology';
 
 /** A store with its storage and wake-ups, and the one way to shut them down. */
-export interface AssembledSseEventStore {
+export interface AssembledSseEventStore extends StoreBackendState {
   readonly store: DefaultSseEventStore;
-  readonly storage: StreamStorage;
-  readonly wakeup: StreamWakeup;
-  /** What was chosen, and why: for the start-up log and health details. */
-  readonly topology: SseEventStoreTopology;
   /** The store's instruments (no-ops without an OpenTelemetry SDK). */
   readonly metrics: StoreMetrics;
   /** Ends the store's readers, then closes the wake-ups and the storage (their connections, and their listeners on the application's cache and client). */

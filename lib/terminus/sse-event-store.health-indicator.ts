@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { AssembledSseEventStore } from '../assembly/assemble-sse-event-store';
+import type { StoreBackendState } from '../assembly/store-backend-state';
 import { SseInvalidInputError } from '../errors/sse-invalid-input.error';
 import { SSE_EVENT_STORE_ASSEMBLY } from '../sse-event-store.constants';
 import { MAX_TIMER_DELAY } from '../sse-event-store-options';
@@ -58,7 +58,7 @@ export class SseEventStoreHealthIndicator implements OnModuleInit, OnModuleDestr
    */
   constructor(
     private readonly health: HealthIndicatorService,
-    @Inject(SSE_EVENT_STORE_ASSEMBLY) private readonly assembled: AssembledSseEventStore,
+    @Inject(SSE_EVENT_STORE_ASSEMBLY) private readonly assembled: StoreBackendState,
   ) {}
 
   /**
