@@ -1,12 +1,12 @@
 import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { createCache } from 'cache-manager';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { REDIS_CONNECT_TIMEOUT_MS } from '../support/caches';
 import { rawGet } from '../support/raw-http';
 import { EdgeApp, PLATFORMS } from './edge-app';
+import { freePort } from '../support/node-app-process';
 
 /**
  * An application whose Redis is down from the start (its URL names a port nothing listens on):
@@ -16,24 +16,12 @@ import { EdgeApp, PLATFORMS } from './edge-app';
 
 const OPERATION_TIMEOUT_MS = 500;
 
-/** A loopback port nothing listens on. */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 for (const platform of PLATFORMS) {
   describe(`Redis down at start-up (${platform})`, () => {
     it('publishing answers 503 and reading 200 with only retry:, never 500; one warning names ECONNREFUSED', {
       timeout: 30_000,
     }, async (t) => {
-      const port = await deadPort();
+      const port = await freePort();
       const keyv = createKeyv(`redis://127.0.0.1:${port}`, { connectionTimeout: REDIS_CONNECT_TIMEOUT_MS });
       const app = await EdgeApp.start({
         platform,

@@ -2,10 +2,10 @@ import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { createCache } from 'cache-manager';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { EdgeApp } from '../edge/edge-app';
+import { delay, waitFor } from '../support/async';
 import { REDIS_CONNECT_TIMEOUT_MS } from '../support/caches';
-import type { CapturedLog } from '../support/capturing-logger';
+import { atWarnOrAbove, type CapturedLog } from '../support/capturing-logger';
 import { RecordingEventSource } from '../support/recording-event-source';
 import { startRedisServer } from '../support/redis-server';
 import { WriterLoop } from '../support/writer-loop';
@@ -71,7 +71,11 @@ test('a 20 s Redis outage under a waiting reader and a writer every 200 ms: at m
   await server.restart();
   const acknowledgedBefore = writer.acknowledged.length;
   await writer.waitForAcknowledged(acknowledgedBefore + 5, 30_000);
-  await waitFor(() => matching(STORAGE_ENDED).length > 0 && matching(PUBSUB_ENDED).length > 0, 'both outages to be logged as ended');
+  await waitFor(
+    () => matching(STORAGE_ENDED).length > 0 && matching(PUBSUB_ENDED).length > 0,
+    'both outages to be logged as ended',
+    30_000,
+  );
   await writer.stop();
 
   const loud = atWarnOrAbove(app.logger.entries);
@@ -90,15 +94,3 @@ test('a 20 s Redis outage under a waiting reader and a writer every 200 ms: at m
   assert.equal(pubSubEnded.length, 1, JSON.stringify(pubSubEnded));
   assert.ok(Number(PUBSUB_ENDED.exec(pubSubEnded[0])![2]) >= 1, pubSubEnded[0]);
 });
-
-function atWarnOrAbove(entries: CapturedLog[]): CapturedLog[] {
-  return entries.filter((entry) => entry.level === 'warn' || entry.level === 'error' || entry.level === 'fatal');
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
-}

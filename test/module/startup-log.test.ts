@@ -4,12 +4,12 @@ import { type DynamicModule, type INestApplication, Module, type Type } from '@n
 import { Test } from '@nestjs/testing';
 import type { Keyv } from 'keyv';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { SseEventStoreModule, type SseEventStoreModuleOptions } from '../../lib';
+import { delay, waitFor } from '../support/async';
 import { REDIS_CONNECT_TIMEOUT_MS, REDIS_URL, uniquePrefix } from '../support/caches';
-import { type CapturedLog, CapturingLogger } from '../support/capturing-logger';
+import { atWarnOrAbove, type CapturedLog, CapturingLogger } from '../support/capturing-logger';
+import { freePort } from '../support/node-app-process';
 import { clusterCache } from '../support/cluster-caches';
 import { type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster';
 
@@ -76,31 +76,6 @@ async function start(imports: (DynamicModule | Type)[], options: SseEventStoreMo
     },
   };
   return started;
-}
-
-function atWarnOrAbove(entries: CapturedLog[]): CapturedLog[] {
-  return entries.filter((entry) => entry.level === 'warn' || entry.level === 'error' || entry.level === 'fatal');
-}
-
-/** Resolves once `condition` holds; fails after `timeoutMs`. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
-
-/** A loopback port nothing listens on. */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('the start-up line', () => {
@@ -217,10 +192,10 @@ describe('the start-up line on a Redis Cluster', () => {
 
 describe('Redis not answering at start-up', () => {
   it('the application starts, and one warning names the cause', { timeout: 30_000 }, async () => {
-    const port = await deadPort();
+    const port = await freePort();
     const { lines } = await start([globalCache([redisKeyv(`redis://127.0.0.1:${port}`)])]);
     // init() resolved: the start was not held. The probe after it fails within operationTimeout.
-    await waitFor(() => atWarnOrAbove(lines()).length > 0, 'the warning');
+    await waitFor(() => atWarnOrAbove(lines()).length > 0, 'the warning', 15_000);
     await delay(OPERATION_TIMEOUT_MS * 3);
     const warnings = atWarnOrAbove(lines());
     assert.equal(warnings.length, 1, JSON.stringify(warnings));

@@ -44,3 +44,8 @@ export class CapturingLogger implements LoggerService {
     this.entries.push({ level, message, context: typeof last === 'string' ? last : undefined });
   }
 }
+
+/** The entries logged at warn, error or fatal level: what an operator's alerting sees. */
+export function atWarnOrAbove(entries: readonly CapturedLog[]): CapturedLog[] {
+  return entries.filter((entry) => entry.level === 'warn' || entry.level === 'error' || entry.level === 'fatal');
+}
