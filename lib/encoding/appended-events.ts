@@ -24,7 +24,8 @@ export function isPushable(chars: number): boolean {
  * instance is shared by every reader of the stream in the process, so each event is decoded once.
  */
 export class AppendedEvents {
-  private readonly records: (StoredEventRecord | undefined | null)[] = [];
+  /** Decoded events by index, once a reader asked: most appends on a quiet stream are never decoded here. */
+  private records?: (StoredEventRecord | undefined | null)[];
 
   constructor(
     /** Sequence of the first event. */
@@ -46,6 +47,7 @@ export class AppendedEvents {
   record(sequence: number): StoredEventRecord | undefined {
     const index = sequence - this.firstSequence;
     if (index < 0 || index >= this.payloads.length) return undefined;
+    this.records ??= [];
     let record = this.records[index];
     if (record === undefined) {
       const stored = parseStored<StoredEvent>(this.payloads[index]);

@@ -60,20 +60,42 @@ export class StreamWriter implements SseEventStreamWriter {
   }
 
   // Each call that rejects counts its error (once, however many calls it fails).
-  async write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
+  write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
+    // Nothing of this writer pending and a storage in this process: stored at once, in order,
+    // without the async machinery of a queued write, which costs as much as the rest of the path.
+    if (!this.appender.appendNow || this.draining) return this.writeQueued(event);
     try {
-      assertEventInput(event);
-      if (typeof event.id === 'string') return event as T & { id: string };
-      if (this.closedBy) throw this.closedBy;
-      const payload = this.encode(event);
-      // Nothing of this writer pending and a storage in this process: stored at once, in order.
-      const sequence = this.appender.appendNow && !this.draining ? this.appendNow(payload) : await this.enqueue({ kind: 'event', payload });
-      // One spread, the id overwritten: a rest pattern that leaves `id` out costs twice as much.
-      return { ...event, id: this.eventId(sequence) };
+      const payload = this.payloadOf(event);
+      if (payload === undefined) return Promise.resolve(event as T & { id: string });
+      return Promise.resolve(this.withId(event, this.appendNow(payload)));
+    } catch (error) {
+      this.metrics.error(error);
+      return Promise.reject(error);
+    }
+  }
+
+  private async writeQueued<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
+    try {
+      const payload = this.payloadOf(event);
+      if (payload === undefined) return event as T & { id: string };
+      return this.withId(event, await this.enqueue({ kind: 'event', payload }));
     } catch (error) {
       this.metrics.error(error);
       throw error;
     }
+  }
+
+  /** The event as stored; `undefined` for an event that already has an id (stored before: returned as it is). */
+  private payloadOf(event: SseEventInput): string | undefined {
+    assertEventInput(event);
+    if (typeof event.id === 'string') return undefined;
+    if (this.closedBy) throw this.closedBy;
+    return this.encode(event);
+  }
+
+  private withId<T extends SseEventInput>(event: T, sequence: number): T & { id: string } {
+    // One spread, the id overwritten: a rest pattern that leaves `id` out costs twice as much.
+    return { ...event, id: this.eventId(sequence) };
   }
 
   async setMode(mode: SseEventStreamMode): Promise<void> {
