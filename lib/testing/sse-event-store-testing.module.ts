@@ -1,15 +1,13 @@
 import { type DynamicModule, Module, type OnModuleDestroy } from '@nestjs/common';
+import { createCache } from 'cache-manager';
+import { type AssembledSseEventStore, assembleSseEventStore } from '../assembly/assemble-sse-event-store';
 import { ResumableSseResponder } from '../http/resumable-sse-responder';
 import { SseStreamPublisher } from '../publisher/sse-stream-publisher';
 import { SseEventStore } from '../sse-event-store';
-import { SSE_EVENT_STORE_RESOLVED_OPTIONS } from '../sse-event-store.constants';
+import { SSE_EVENT_STORE_ASSEMBLY, SSE_EVENT_STORE_RESOLVED_OPTIONS } from '../sse-event-store.constants';
 import { resolveSseEventStoreOptions } from '../sse-event-store-options';
-import { createSseEventStore, type StandaloneSseEventStore } from './create-sse-event-store';
 import { RecordingSseEventStore } from './recording-sse-event-store';
 import type { SseEventStoreTestingModuleOptions } from './sse-event-store-testing-module-options.interface';
-
-/** Token of the real store under the recording one; released when the testing module closes. */
-const SSE_EVENT_STORE_TESTING_INNER_STORE = Symbol('SSE_EVENT_STORE_TESTING_INNER_STORE');
 
 /**
  * Stands in for `SseEventStoreModule` in tests: a real store on a fresh in-memory cache,
@@ -27,7 +25,9 @@ const SSE_EVENT_STORE_TESTING_INNER_STORE = Symbol('SSE_EVENT_STORE_TESTING_INNE
  * ```
  *
  * Invalid options fail `compile()` with `SseEventStoreConfigurationError`, as in production.
- * Closing the testing module (or application) ends the store's open readers.
+ * Closing the testing module (or application) ends the store's open readers. The real store's
+ * parts are provided as `SseEventStoreModule` provides them, so `SseEventStoreHealthIndicator`
+ * (from `nestjs-sse-event-store/terminus`) works on it too.
  */
 @Module({})
 export class SseEventStoreTestingModule {
@@ -39,23 +39,28 @@ export class SseEventStoreTestingModule {
       global: isGlobal,
       providers: [
         {
-          provide: SSE_EVENT_STORE_TESTING_INNER_STORE,
-          useFactory: (): StandaloneSseEventStore & OnModuleDestroy => {
-            const standalone = createSseEventStore(storeOptions);
-            return { ...standalone, onModuleDestroy: () => standalone.close() };
+          // The real store, built as the module builds it; released when the testing module closes.
+          provide: SSE_EVENT_STORE_ASSEMBLY,
+          useFactory: (): AssembledSseEventStore & OnModuleDestroy => {
+            const assembled = assembleSseEventStore(
+              storeOptions.cache ?? createCache(),
+              storeOptions,
+              resolveSseEventStoreOptions(storeOptions),
+            );
+            return Object.assign(assembled, { onModuleDestroy: () => assembled.close() });
           },
         },
         {
           provide: RecordingSseEventStore,
-          useFactory: (inner: StandaloneSseEventStore) => new RecordingSseEventStore(inner.store),
-          inject: [SSE_EVENT_STORE_TESTING_INNER_STORE],
+          useFactory: (inner: AssembledSseEventStore) => new RecordingSseEventStore(inner.store),
+          inject: [SSE_EVENT_STORE_ASSEMBLY],
         },
         { provide: SseEventStore, useExisting: RecordingSseEventStore },
         { provide: SSE_EVENT_STORE_RESOLVED_OPTIONS, useFactory: () => resolveSseEventStoreOptions(storeOptions) },
         SseStreamPublisher,
         ResumableSseResponder,
       ],
-      exports: [SseEventStore, RecordingSseEventStore, SseStreamPublisher, ResumableSseResponder],
+      exports: [SseEventStore, RecordingSseEventStore, SseStreamPublisher, ResumableSseResponder, SSE_EVENT_STORE_ASSEMBLY],
     };
   }
 }

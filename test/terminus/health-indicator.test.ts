@@ -7,6 +7,7 @@ import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
 import { SseEventStoreModule, SseInvalidInputError } from '../../lib';
 import { SseEventStoreHealthIndicator } from '../../lib/terminus';
+import { SseEventStoreTestingModule } from '../../lib/testing';
 import { createTestCache, type TestCache, uniquePrefix } from '../support/caches';
 import { CapturingLogger } from '../support/capturing-logger';
 import { getHealth, isDown, isHealthy, killPubSubUntilDegraded, waitForHealth } from '../support/health-check';
@@ -88,6 +89,28 @@ describe('SseEventStoreHealthIndicator on the in-memory default', () => {
         (error: unknown) => error instanceof SseInvalidInputError && /option 'timeout' must be a positive integer/.test(error.message),
         `timeout ${String(timeout)}`,
       );
+    }
+  });
+});
+
+describe('SseEventStoreHealthIndicator on SseEventStoreTestingModule', () => {
+  test('is up on the testing store, naming its storage path and wake-up channel', TEST_TIMEOUT, async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SseEventStoreTestingModule.forRoot({ isGlobal: true }), TerminusModule],
+      controllers: [HealthController],
+      providers: [SseEventStoreHealthIndicator],
+    })
+      .setLogger(new CapturingLogger())
+      .compile();
+    const app = moduleRef.createNestApplication();
+    await app.listen(0, '127.0.0.1');
+    try {
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      const answer = await getHealth(`http://127.0.0.1:${port}/health`);
+      assert.equal(answer.httpStatus, 200);
+      assert.deepEqual(answer.store, { status: 'up', storage: 'memory', wakeup: 'local', readersWokenBy: 'push' });
+    } finally {
+      await app.close();
     }
   });
 });
