@@ -1,23 +1,29 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { createClient } from '@redis/client';
+import { createClient, type RedisClientType } from '@redis/client';
 import type { Subscription } from 'rxjs';
 import type { SseStoredEvent } from '../../lib';
 import { createSseEventStore, type StandaloneSseEventStore } from '../../lib/testing';
 import { waitFor } from '../support/async';
-import { createTestCache, REDIS_URL, type TestCache, uniquePrefix } from '../support/caches';
+import { createTestCache, type TestCache, uniquePrefix } from '../support/caches';
 import { CapturingLogger } from '../support/capturing-logger';
+import { type RedisServerProcess, startRedisServer } from '../support/redis-server';
 
 const logger = new CapturingLogger();
 const caches: TestCache[] = [];
 const stores: StandaloneSseEventStore[] = [];
-const admin = createClient({ url: REDIS_URL });
+// A server of the test's own: it drops every pub/sub connection on it, which would disturb
+// whatever else uses a shared one.
+let server: RedisServerProcess;
+let admin: RedisClientType;
 
 before(async () => {
   Logger.overrideLogger(logger);
+  server = await startRedisServer();
+  admin = createClient({ url: server.url });
   await admin.connect();
-  caches.push(await createTestCache('redis'), await createTestCache('redis'));
+  caches.push(await createTestCache('redis', server.url), await createTestCache('redis', server.url));
   const keyPrefix = uniquePrefix();
   for (const { cache } of caches) stores.push(createSseEventStore({ cache, keyPrefix, pollingInterval: 100 }));
 });
@@ -26,7 +32,8 @@ after(async () => {
   Logger.overrideLogger(new Logger());
   for (const store of stores) await store.close();
   for (const cache of caches) await cache.close();
-  await admin.quit();
+  await admin?.quit();
+  await server?.dispose();
 });
 
 const messages = (text: string) => logger.entries.filter((entry) => String(entry.message).includes(text));
