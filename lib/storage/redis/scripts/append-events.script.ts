@@ -197,10 +197,11 @@ return results
  * Appends events to one or more streams (of any sessions on a single server; of one hash slot on
  * a cluster). For each stream, all or nothing: the events get its next sequences, the retention
  * cap trims the oldest, the wake-up is published, and the TTLs restart when the writer asks.
- * Commands per stream are what a write costs Redis, so it keeps to three in the usual case
- * (HINCRBY, XADD, PUBLISH): the TTLs restart only when the writer asks (a tenth of the shorter
- * TTL after it last did), and the rarer cases (a missing key, a deleted session) are detected from
- * what those commands answer.
+ * Commands per stream are what a write costs Redis, so it keeps to four in the usual case
+ * (HGET of the completion, HINCRBY, XADD, PUBLISH): the TTLs restart only when the writer asks (a
+ * tenth of the shorter TTL after it last did), and the rarer cases (a missing key, a deleted
+ * session) are detected from what those commands answer. Arguments and Lua strings cost Redis
+ * nearly as much as the commands (see {@link APPEND_STREAM_LAYOUT}), so there are few of them.
  *
  * The session tombstone is looked at only when the metadata is missing: deleting a session sets
  * the tombstone and then removes the keys, so an append that lands in between is removed with
