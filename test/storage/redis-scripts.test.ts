@@ -186,6 +186,30 @@ describe('native scripts on Redis', () => {
     assert.ok(eventTtl > 0 && eventTtl <= 20_000, `events TTL ${eventTtl}`);
   });
 
+  it('append: a writer ahead of Redis continues after what it was given; vanished metadata comes back with its mode; its acknowledged sequences that are gone are marked lost, the rest skipped', async () => {
+    await run(OPEN_STREAM, openInput('append-ahead'));
+    const stream = keys.stream(address('append-ahead'));
+    await client.del(stream.metadata);
+    const now = Date.now();
+    const outcomes = await run(APPEND_EVENTS, {
+      args: { now, eventTtl: 20_000, metadataTtl: 30_000, maxEvents: 20, message: '' },
+      streams: [
+        {
+          keys: stream,
+          args: { restartTtls: false, channel: 'c', mode: 'polling', knownLast: 12, pushEvents: false, acknowledgedLast: 10 },
+          events: ['{"d":13}'],
+        },
+      ],
+    });
+    assert.deepEqual(outcomes, [{ status: 'appended', firstSequence: 13 }]);
+    const entries = (await client.xRange(stream.events, '-', '+')).map(({ id, message }) => [id, { ...message }]);
+    const marks = Array.from({ length: 12 }, (_, index) => [`${index + 1}-${now}`, index < 10 ? { lost: '1' } : { skip: '1' }]);
+    assert.deepEqual(entries, [...marks, [`13-${now}`, { e: '{"d":13}' }]]);
+    const metadata = await client.hGetAll(stream.metadata);
+    assert.deepEqual([metadata.m, metadata.c, metadata.l], ['polling', '0', '13']);
+    assert.ok((await client.pTTL(stream.metadata)) > 0, 'the restored metadata expires');
+  });
+
   it('update: stores the mode and completion asked for; leaves completion alone when not given; answers a deleted session', async () => {
     await run(OPEN_STREAM, openInput('update'));
     const stream = keys.stream(address('update'));
@@ -231,7 +255,7 @@ describe('native scripts on Redis', () => {
     const stream = keys.stream(address('read'));
     const now = Date.now();
     await run(APPEND_EVENTS, {
-      args: { now, eventTtl: 20_000, metadataTtl: 30_000, maxEvents: 10, message: '' },
+      args: { now, eventTtl: 20_000, metadataTtl: 30_000, maxEvents: 20, message: '' },
       streams: [
         {
           keys: stream,
