@@ -18,6 +18,19 @@ import { ChangeSignal } from './change-signal';
 /** Events read speculatively per round trip once a reader has caught up (new events come a few at a time). */
 const LIVE_READ_SIZE = 16;
 
+/**
+ * Replay pages read while the one before is delivered. Two: the next page's answer is then
+ * waiting by the time its predecessor is decoded (a page is decoded as its answer comes in,
+ * before the reader sees it), and one more is on its way meanwhile.
+ */
+const PAGES_READ_AHEAD = 2;
+
+/** A replay page read ahead: where it starts, and the read. */
+interface PageAhead {
+  fromSequence: number;
+  page: Promise<StreamReadResult>;
+}
+
 export interface StreamReaderSettings {
   /** Events read per round trip while replaying. */
   pageSize: number;
@@ -82,12 +95,16 @@ export class StreamReader implements SseEventStreamReader {
     let caughtUp = false;
     // Until the reader first catches up, what it reads and delivers is replay; everything after is live.
     let replaying = true;
+    const ahead: PageAhead[] = [];
     while (!subscriber.closed) {
-      changes.reset();
-      const size: number = caughtUp ? LIVE_READ_SIZE : this.settings.pageSize;
-      const result: StreamReadResult = replaying
-        ? await this.readReplayPage(cursor + 1, size)
-        : await this.storage.read(this.address, cursor + 1, size);
+      const next = ahead.shift();
+      let result: StreamReadResult;
+      if (next?.fromSequence === cursor + 1) result = await next.page;
+      else {
+        // Pages read ahead that do not continue right here (the stream's last sequence went back) are of no use.
+        ahead.length = 0;
+        result = await this.readFrom(changes, cursor + 1, replaying, caughtUp ? LIVE_READ_SIZE : this.settings.pageSize);
+      }
       if (subscriber.closed) return;
       if (result.status === 'deleted') throw new SseSessionDeletedError(this.sessionId);
       if (result.status === 'missing') throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1);
@@ -95,6 +112,7 @@ export class StreamReader implements SseEventStreamReader {
       if (cursor < snapshot.lastSequence && cursor + 1 < snapshot.firstSequence) {
         throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
       }
+      if (replaying) this.readAhead(ahead, changes, cursor + events.length, snapshot.lastSequence);
       // Counted per page, not per event: a measurement costs more than delivering an event.
       let delivered = 0;
       try {
@@ -114,8 +132,10 @@ export class StreamReader implements SseEventStreamReader {
       }
       caughtUp = cursor >= snapshot.lastSequence;
       if (caughtUp) replaying = false;
-      if (!caughtUp) {
-        // Let the consumer write what it got before the next page is read.
+      // Caught up, with a page read after this one: that read forgot the changes notified before
+      // it (see `readFrom`), which this page may not show, so the reader goes on to it instead of waiting.
+      if (!caughtUp || ahead.length > 0) {
+        // Let the consumer write what it got before the next page is delivered.
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
@@ -125,6 +145,31 @@ export class StreamReader implements SseEventStreamReader {
       }
       cursor = await this.follow(subscriber, changes, cursor, flowControl);
     }
+  }
+
+  /**
+   * Starts reading the replay pages after sequence `pageEnd` (the end of the page about to be
+   * delivered) until {@link PAGES_READ_AHEAD} are under way, only those the stream is known to
+   * hold (up to `lastSequence`): a replay takes as many reads as it would page by page. The
+   * storage then answers the next pages while this process decodes and delivers the one before,
+   * instead of each waiting for the other. A reader that stops meanwhile leaves their answers unread.
+   */
+  private readAhead(ahead: PageAhead[], changes: ChangeSignal, pageEnd: number, lastSequence: number): void {
+    const { pageSize } = this.settings;
+    let fromSequence = ahead.length > 0 ? ahead[ahead.length - 1].fromSequence + pageSize : pageEnd + 1;
+    for (; ahead.length < PAGES_READ_AHEAD && fromSequence <= lastSequence; fromSequence += pageSize) {
+      const page = this.readFrom(changes, fromSequence, true, pageSize);
+      page.catch(() => undefined); // thrown where the page is awaited, if it still is
+      ahead.push({ fromSequence, page });
+    }
+  }
+
+  /** Reads the stream from `fromSequence` on. */
+  private readFrom(changes: ChangeSignal, fromSequence: number, replaying: boolean, count: number): Promise<StreamReadResult> {
+    // Forgets the changes this read will see, and only those: one notified while it is under way
+    // still ends the wait once the reader caught up.
+    changes.reset();
+    return replaying ? this.readReplayPage(fromSequence, count) : this.storage.read(this.address, fromSequence, count);
   }
 
   /**

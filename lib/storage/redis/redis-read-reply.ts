@@ -1,4 +1,4 @@
-import { parseStored, type StoredEvent, toEventRecord } from '../../encoding/stored-records';
+import { decodeStoredEvent } from '../../encoding/stored-records';
 import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult } from '../stream-storage.interface';
 import type { ReadStreamResult } from './scripts/read-stream.script';
 
@@ -24,19 +24,27 @@ export function toReadResult(
   const { snapshot } = state;
   const length = Math.max(0, Math.min(snapshot.lastSequence, fromSequence + count - 1) - fromSequence + 1);
   const events: (StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined)[] = new Array(length).fill(undefined);
-  for (const [id, fields] of page as StreamEntry[]) {
+  // Indexed loops and ids read in place: this runs for every event a reader is given.
+  for (let entry = 0; entry < page.length; entry++) {
+    const [id, fields] = (page as StreamEntry[])[entry];
     const dash = id.indexOf('-');
-    const index = Number(id.slice(0, dash)) - fromSequence;
-    if (index < 0 || index >= length || Number(id.slice(dash + 1)) <= expiredAt) continue;
+    const index = decimalAt(id, 0, dash) - fromSequence;
+    if (index < 0 || index >= length || decimalAt(id, dash + 1, id.length) <= expiredAt) continue;
     // An entry `skip` marks a sequence no acknowledged event ever had; one without `e` or `skip`
     // marks an event that is lost: gone, like one that expired.
     if (fields[0] === 'skip') {
       events[index] = SKIPPED_SEQUENCE;
       continue;
     }
-    const field = fields.indexOf('e');
-    const stored = field < 0 ? undefined : parseStored<StoredEvent>(fields[field + 1]);
-    events[index] = stored && toEventRecord(stored);
+    const field = fields[0] === 'e' ? 0 : fields.indexOf('e');
+    if (field >= 0) events[index] = decodeStoredEvent(fields[field + 1]);
   }
   return { status: 'found', snapshot, events };
+}
+
+/** The number written in decimal digits from `start` to `end` (a part of a stream entry id, which Redis keeps well-formed). */
+function decimalAt(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let index = start; index < end; index++) value = value * 10 + text.charCodeAt(index) - 0x30;
+  return value;
 }
