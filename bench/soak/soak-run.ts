@@ -237,17 +237,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // Every stream exists before its readers connect (an unknown stream is a 404).
     await inBatches(streamCount, BULK_CONCURRENCY, publishOne);
 
-    const specs: SoakClientSpec[] = [];
-    for (let index = 0; index < options.clients; index++) {
-      // Per stream, its clients alternate between the instances and, in pairs, between the policies.
-      const stream = index % options.streams;
-      const rank = Math.floor(index / options.streams);
-      specs.push(clientSpec(index, stream, rank));
-    }
-    function clientSpec(index: number, stream: number, rank: number): SoakClientSpec {
+    // The rank-th client of a stream: they alternate between the instances and, in pairs, between the policies.
+    const clientSpec = (index: number, stream: number, rank: number): SoakClientSpec => {
       const policy: ReconnectPolicy = Math.floor(rank / 2) % 2 === 0 ? 'failover' : 'sticky';
       return { index, stream, sessionId: sessionOf(stream), streamId, instance: rank % 2, policy };
-    }
+    };
+    const specs = Array.from({ length: options.clients }, (_, index) =>
+      clientSpec(index, index % options.streams, Math.floor(index / options.streams)),
+    );
     await fleet.connect(baseUrls, options.retryMs, specs);
     log(`${options.clients} clients connected`);
 
