@@ -4,10 +4,19 @@ import { readFile } from 'node:fs/promises';
  * Peak resident set size of a running process in bytes (VmHWM in /proc/<pid>/status), or
  * `undefined` when it cannot be read (the process is gone, or the system has no /proc).
  */
-export async function readPeakRss(pid: number): Promise<number | undefined> {
+export function readPeakRss(pid: number): Promise<number | undefined> {
+  return readStatusKilobytes(pid, 'VmHWM');
+}
+
+/** Resident set size of a running process in bytes now (VmRSS), or `undefined`. */
+export function readRss(pid: number): Promise<number | undefined> {
+  return readStatusKilobytes(pid, 'VmRSS');
+}
+
+async function readStatusKilobytes(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
     return match ? Number(match[1]) * 1_024 : undefined;
   } catch {
     return undefined;

@@ -22,8 +22,11 @@ export interface SoakClientContext {
   completing(stream: number): boolean;
   /** Id of the last event acknowledged on the stream. */
   lastPublishedId(stream: number): string | undefined;
-  /** A message arrived; `replayed` when it was published before the resuming connection opened. */
-  delivered(latencyMs: number, replayed: boolean): void;
+  /**
+   * A message arrived at `receivedAt`, sent at `sentAt` (both `now()`); `replayed` when it was
+   * published before the connection it came on opened (a backlog, not a live event).
+   */
+  delivered(sentAt: number, receivedAt: number, replayed: boolean): void;
 }
 
 /** The data every published event carries. */
@@ -44,6 +47,23 @@ export interface ConnectionRecord {
   status: number;
   /** How the response ended: `completed`, `failed` (broken), `closed` (by the client), `refused` (no HTTP answer, or not 200); `pending` until then. */
   end: 'pending' | 'completed' | 'failed' | 'closed' | 'refused';
+  /** When the request was sent (ms, `now()`). */
+  openedAt: number;
+  /** When the first event published after `openedAt` arrived on it: a resuming client is back to live events. */
+  firstLiveAt?: number;
+}
+
+/** What a client holds at the end, for the checks: plain data, the same in whichever process the client ran. */
+export interface SoakClientRecord {
+  readonly index: number;
+  readonly stream: number;
+  readonly policy: ReconnectPolicy;
+  readonly receivedIds: string[];
+  /** Position in the stream of each received message (`SoakEventData.n`), -1 when it was not one of the stream's events. */
+  readonly receivedPositions: number[];
+  readonly connections: ConnectionRecord[];
+  readonly done: boolean;
+  readonly failure?: string;
 }
 
 /**
@@ -51,7 +71,7 @@ export interface ConnectionRecord {
  * ends it waits a little and reconnects with the id of the last event it got in Last-Event-ID,
  * until the stream is complete and it holds the stream's last event.
  */
-export class SoakClient {
+export class SoakClient implements SoakClientRecord {
   readonly receivedIds: string[] = [];
   readonly receivedPositions: number[] = [];
   readonly connections: ConnectionRecord[] = [];
@@ -92,14 +112,14 @@ export class SoakClient {
         resumed: lastEventId !== undefined,
         status: 0,
         end: 'pending',
+        openedAt: now(),
       };
       this.connections.push(record);
-      const openedAt = now();
       let connection: SseConnection;
       try {
         connection = await SseConnection.open(streamUrl(this.context.baseUrls[this.instance], this.sessionId, this.streamId, 'events'), {
           lastEventId,
-          onMessage: (message) => this.receive(message, record.resumed, openedAt),
+          onMessage: (message) => this.receive(message, record),
         });
       } catch {
         record.end = 'refused';
@@ -107,6 +127,12 @@ export class SoakClient {
         continue;
       }
       record.status = connection.status;
+      if (connection.status === 204 && this.holdsLastEvent()) {
+        // The stream was completed while this client was away, and it has every event: an EventSource stops here.
+        record.end = 'completed';
+        this.done = true;
+        return;
+      }
       if (connection.status !== 200) {
         record.end = 'refused';
         // 5xx: the instance could not serve it now (its cache, or a restart); a browser retries.
@@ -118,11 +144,7 @@ export class SoakClient {
       const end = await connection.ended;
       stop.removeEventListener('abort', onStop);
       record.end = end.reason;
-      if (
-        end.reason === 'completed' &&
-        this.context.completing(this.stream) &&
-        this.receivedIds.at(-1) === this.context.lastPublishedId(this.stream)
-      ) {
+      if (end.reason === 'completed' && this.holdsLastEvent()) {
         this.done = true;
         return;
       }
@@ -131,7 +153,12 @@ export class SoakClient {
     this.failure ??= `stopped waiting after ${this.receivedIds.length} events`;
   }
 
-  private receive(message: SseMessage, resumedConnection: boolean, openedAt: number): void {
+  /** The stream is being completed and this client holds its last acknowledged event. */
+  private holdsLastEvent(): boolean {
+    return this.context.completing(this.stream) && this.receivedIds.at(-1) === this.context.lastPublishedId(this.stream);
+  }
+
+  private receive(message: SseMessage, connection: ConnectionRecord): void {
     const receivedAt = now();
     let data: Partial<SoakEventData> = {};
     try {
@@ -141,7 +168,10 @@ export class SoakClient {
     }
     this.receivedIds.push(message.id ?? '');
     this.receivedPositions.push(data.s === this.stream && typeof data.n === 'number' ? data.n : -1);
-    if (typeof data.t === 'number') this.context.delivered(receivedAt - data.t, resumedConnection && data.t < openedAt);
+    if (typeof data.t !== 'number') return;
+    const published = data.t >= connection.openedAt;
+    if (published) connection.firstLiveAt ??= receivedAt;
+    this.context.delivered(data.t, receivedAt, !published);
   }
 
   /** A broken or refused connection: a failover client tries the other instance next. */

@@ -1,14 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { complete, deleteSession, publish } from '../../test/support/sample-client';
+import { complete, deleteSession } from '../../test/support/sample-client';
 import { SampleProcess } from '../../test/support/sample-process';
 import { REDIS_URL } from '../support/redis';
-import { now, percentile } from '../support/timing';
-import { ProcessSampler } from './process-sampler';
-import { type ConnectionRecord, type ReconnectPolicy, SoakClient, type SoakClientContext, type SoakEventData } from './soak-client';
+import { now } from '../support/timing';
+import { ClientFleet } from './client-fleet';
+import type { DeliverySamples, SoakClientSpec } from './client-fleet-protocol';
+import { SoakPublisher } from './soak-publisher';
+import { type LoopDelayWindow, readInstanceProbe, removeInstanceProbe, startLoopDelayProbe } from './loop-delay-probe';
+import { ProcessSampler, readRss } from './process-sampler';
+import type { ReconnectPolicy, SoakClientRecord, SoakEventData } from './soak-client';
+import {
+  type KillWindow,
+  type LatencySecond,
+  type LatencySummary,
+  type LoopDelaySummary,
+  inWindow,
+  summariseLatencies,
+  summariseLatency,
+  summariseLoopDelay,
+} from './soak-latency';
 
 export interface SoakOptions {
   /** SSE clients, spread evenly over the streams and, per stream, over both instances. */
@@ -26,6 +40,14 @@ export interface SoakOptions {
   retryMs: number;
   /** How long, after the streams are completed, the clients get to reach their end. */
   drainTimeoutMs: number;
+  /** Processes the clients are spread over (besides the one that publishes). */
+  clientProcesses: number;
+  /**
+   * Further clients, each on a stream of its own that gets no event but its first, connected
+   * after the active ones and before the publishing, half on each instance: what an idle
+   * connection costs an instance. They go through the kill and the end like the others.
+   */
+  idleClients: number;
   redisUrl: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
@@ -40,15 +62,12 @@ export const FULL_SOAK: Omit<SoakOptions, 'log'> = {
   restartDelayMs: 1_000,
   retryMs: 500,
   drainTimeoutMs: 60_000,
+  clientProcesses: 2,
+  idleClients: 0,
   redisUrl: REDIS_URL,
 };
 
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
+export type { LatencySummary };
 
 export interface ClientOutcome {
   index: number;
@@ -91,22 +110,61 @@ export interface SoakResult {
   /** Resumptions (Last-Event-ID) served by the instance that was not killed, and by the restarted one. */
   resumedOnSurvivor: number;
   resumedOnRestarted: number;
-  /** Every delivery, and those live (not replayed to a resuming client), publish request sent → received. */
+  /**
+   * Publish request sent → message received: every delivery, and the live ones (not replayed: the
+   * event was published after the connection it came on opened).
+   */
   latency: LatencySummary;
   liveLatency: LatencySummary;
-  /** Peak RSS (MiB) of the instance that ran throughout, the killed one until its kill, and its restart. */
+  /** Live deliveries of the events published outside the kill window, and inside it. */
+  liveLatencySteady: LatencySummary;
+  liveLatencyKillWindow: LatencySummary;
+  /** Publish request sent → its answer received, for the events published outside the kill window. */
+  publishLatencySteady: LatencySummary;
+  /** The kill window in seconds since the publishing started: from the kill until the last client it disconnected got live events again. */
+  killWindowSeconds: { from: number; to: number };
+  /** Live latency of the events published in each second of the publishing. */
+  liveLatencyBySecond: LatencySecond[];
+  /** Peak RSS (MiB) of the instance that ran throughout, the killed one until its kill, and its restart; `driver` is the publishing process. */
   peakRssMiB: { survivor?: number; killed?: number; restarted?: number; driver: number };
   /** CPU seconds (user + system) used by the same processes over the whole run. */
   cpuSeconds: { survivor?: number; killed?: number; restarted?: number; driver: number };
+  /** Peak RSS (MiB) and CPU seconds of each client process. */
+  clientProcesses: { peakRssMiB?: number; cpuSeconds?: number }[];
+  /** Event-loop delay and CPU share of each process over the publishing (per-second windows). */
+  loopDelay: {
+    survivor?: LoopDelaySummary;
+    killed?: LoopDelaySummary;
+    restarted?: LoopDelaySummary;
+    driver?: LoopDelaySummary;
+    clientProcesses: (LoopDelaySummary | undefined)[];
+  };
+  /** With idle clients: each instance's RSS before and after they connected, and the difference per idle connection. */
+  idle?: IdleConnectionCost;
   /** ms from SIGKILL until the restarted instance listened. */
   downtimeMs: number;
   clients: ClientOutcome[];
 }
 
+/** What the idle connections cost the instances, measured before the publishing starts. */
+export interface IdleConnectionCost {
+  clients: number;
+  /** Per instance: RSS (MiB) with only the active clients connected, and with the idle ones too. */
+  rssBeforeMiB: (number | undefined)[];
+  rssAfterMiB: (number | undefined)[];
+  /** Per instance: RSS growth divided by the idle connections it took (KiB), and the mean of both. */
+  perConnectionKiB: (number | undefined)[];
+  meanPerConnectionKiB?: number;
+}
+
 const SURVIVOR = 0;
 const KILLED = 1;
-/** Connections opened at a time while the clients start (below the listen backlog). */
-const OPEN_BATCH = 100;
+/** Requests in flight at a time while streams are created, completed or deleted in bulk. */
+const BULK_CONCURRENCY = 50;
+/** How long the instances get to settle before their RSS is read for the idle figures. */
+const SETTLE_MS = 2_000;
+/** Preloaded into each instance: prints its event-loop delay per second. */
+const INSTANCE_PROBE = path.join(__dirname, 'instance-probe.js');
 
 /**
  * The soak: two sample instances sharing Redis, `clients` SSE readers spread over `streams`
@@ -118,45 +176,56 @@ const OPEN_BATCH = 100;
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const log = options.log ?? (() => undefined);
   validate(options);
+  await checkDescriptorLimit(options.clients + options.idleClients);
   // The sample has no key prefix setting: fresh session ids keep runs apart in the shared Redis.
   const runId = randomUUID().slice(0, 8);
   const sessionOf = (stream: number): string => `soak-${runId}-${stream}`;
   const streamId = 'feed';
+  // Streams 0 to streams-1 are published to; after them, one stream of its own per idle client.
+  const streamCount = options.streams + options.idleClients;
 
-  const memory = new ProcessSampler();
+  const sampler = new ProcessSampler();
   const instances: SampleProcess[] = [];
+  /** The instance killed, once it is. */
+  let killedProcess: SampleProcess | undefined;
   const generations = [0, 0];
-  const stop = new AbortController();
-  // Every waiting or connected client listens to it.
-  setMaxListeners(0, stop.signal);
-  const clients: SoakClient[] = [];
+  const driverLoop: LoopDelayWindow[] = [];
+  const stopDriverProbe = startLoopDelayProbe((window) => driverLoop.push(window));
+  const publisher = new SoakPublisher();
+  const fleet = ClientFleet.start(options.clientProcesses);
+  for (const [at, pid] of fleet.pids.entries()) sampler.watch(`clients-${at}`, pid);
+  let fleetEnded = false;
   try {
     // The killed instance comes back on its port, which a port picked by the system could meanwhile
     // be lent to as the local end of one of the clients' new connections: take one outside that range.
     const restartablePort = await freePortOutsideEphemeralRange();
-    instances.push(...(await Promise.all([0, restartablePort].map((port) => SampleProcess.start({ port, redisUrl: options.redisUrl })))));
-    memory.watch('survivor', instances[SURVIVOR].pid);
-    memory.watch('killed', instances[KILLED].pid);
+    const startInstance = (port: number): Promise<SampleProcess> =>
+      SampleProcess.start({ port, redisUrl: options.redisUrl, nodeArguments: ['--require', INSTANCE_PROBE] });
+    instances.push(...(await Promise.all([0, restartablePort].map(startInstance))));
+    sampler.watch('survivor', instances[SURVIVOR].pid);
+    sampler.watch('killed', instances[KILLED].pid);
     const baseUrls = instances.map((instance) => instance.url);
-    log(`instances on ${baseUrls.join(' and ')}`);
+    log(`instances on ${baseUrls.join(' and ')}; ${options.clientProcesses} client processes`);
 
     // Publishing: each stream through its home instance, except while the killed one is away.
     const homeOf = (stream: number): number => stream % 2;
     let killedAvailable = true;
     const inFlight = [0, 0];
-    const publishedIds: string[][] = Array.from({ length: options.streams }, () => []);
+    const publishedIds: string[][] = Array.from({ length: streamCount }, () => []);
     const publishFailures: string[] = [];
-    const completing = new Array<boolean>(options.streams).fill(false);
     let published = 0;
+    const publishTimes = { sentAt: [] as number[], latencyMs: [] as number[] };
 
     const publishOne = async (stream: number): Promise<void> => {
       const target = homeOf(stream) === KILLED && !killedAvailable ? SURVIVOR : homeOf(stream);
       const data: SoakEventData = { s: stream, n: publishedIds[stream].length, t: now() };
       inFlight[target]++;
       try {
-        const event = await publish(instances[target].url, sessionOf(stream), streamId, data);
-        publishedIds[stream].push(event.id);
+        const id = await publisher.publish(instances[target].url, sessionOf(stream), streamId, data);
+        publishedIds[stream].push(id);
         published++;
+        publishTimes.sentAt.push(data.t);
+        publishTimes.latencyMs.push(now() - data.t);
       } catch (error) {
         // Not counted as published; a client holding it shows up as `unexpected`.
         publishFailures.push(`stream ${stream}, event ${data.n}: ${error instanceof Error ? error.message : String(error)}`);
@@ -166,40 +235,30 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
 
     // Every stream exists before its readers connect (an unknown stream is a 404).
-    for (let stream = 0; stream < options.streams; stream++) await publishOne(stream);
+    await inBatches(streamCount, BULK_CONCURRENCY, publishOne);
 
-    const latencies: number[] = [];
-    const liveLatencies: number[] = [];
-    const context: SoakClientContext = {
-      baseUrls,
-      retryMs: options.retryMs,
-      stop: stop.signal,
-      generation: (instance) => generations[instance],
-      completing: (stream) => completing[stream],
-      lastPublishedId: (stream) => publishedIds[stream].at(-1),
-      delivered: (latencyMs, replayed) => {
-        latencies.push(latencyMs);
-        if (!replayed) liveLatencies.push(latencyMs);
-      },
-    };
-    for (let index = 0; index < options.clients; index++) {
-      // Per stream, its clients alternate between the instances and, in pairs, between the policies.
-      const stream = index % options.streams;
-      const rank = Math.floor(index / options.streams);
+    // The rank-th client of a stream: they alternate between the instances and, in pairs, between the policies.
+    const clientSpec = (index: number, stream: number, rank: number): SoakClientSpec => {
       const policy: ReconnectPolicy = Math.floor(rank / 2) % 2 === 0 ? 'failover' : 'sticky';
-      clients.push(new SoakClient(index, stream, sessionOf(stream), streamId, rank % 2, policy, context));
+      return { index, stream, sessionId: sessionOf(stream), streamId, instance: rank % 2, policy };
+    };
+    const specs = Array.from({ length: options.clients }, (_, index) =>
+      clientSpec(index, index % options.streams, Math.floor(index / options.streams)),
+    );
+    await fleet.connect(baseUrls, options.retryMs, specs);
+    log(`${options.clients} clients connected`);
+
+    let idle: IdleConnectionCost | undefined;
+    if (options.idleClients > 0) {
+      await delay(SETTLE_MS);
+      const rssBefore = await Promise.all(instances.map((instance) => readRss(instance.pid)));
+      const idleSpecs = Array.from({ length: options.idleClients }, (_, at) => clientSpec(options.clients + at, options.streams + at, at));
+      await fleet.connect(baseUrls, options.retryMs, idleSpecs);
+      await delay(SETTLE_MS);
+      const rssAfter = await Promise.all(instances.map((instance) => readRss(instance.pid)));
+      idle = idleConnectionCost(options.idleClients, rssBefore, rssAfter);
+      log(`${options.idleClients} idle clients connected: ${idle.meanPerConnectionKiB?.toFixed(1)} KiB of instance RSS each`);
     }
-    const running: Promise<void>[] = [];
-    for (let start = 0; start < clients.length; start += OPEN_BATCH) {
-      const batch = clients.slice(start, start + OPEN_BATCH);
-      running.push(...batch.map((client) => client.run()));
-      await waitUntil(
-        () => batch.every((client) => client.connections.length > 0 && answered(client.connections.at(-1)!)),
-        stop.signal,
-        30_000,
-      );
-    }
-    log(`${clients.length} clients connected`);
 
     const started = now();
     const publishEnd = started + options.durationSeconds * 1_000;
@@ -216,90 +275,126 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     });
 
     let downtimeMs = Number.NaN;
+    let killedAt = Number.NaN;
     const killAndRestart = (async () => {
       await delay(Math.max(0, started + options.killAtSeconds * 1_000 - now()));
       // No publish request may be in flight to the instance when it dies: its outcome would be unknown.
       killedAvailable = false;
-      await waitUntil(() => inFlight[KILLED] === 0, undefined, 30_000);
-      await memory.release('killed');
-      const killedAt = now();
+      await waitUntil(() => inFlight[KILLED] === 0, 30_000);
+      await sampler.release('killed');
+      killedAt = now();
       await instances[KILLED].kill('SIGKILL');
+      killedProcess = instances[KILLED];
       // From here on, whatever answers on the instance's port is the restarted process.
       generations[KILLED]++;
+      fleet.setGeneration(KILLED, generations[KILLED]);
       log(`killed instance 2 at ${((killedAt - started) / 1_000).toFixed(1)} s`);
       await delay(options.restartDelayMs);
       const port = instances[KILLED].port;
-      instances[KILLED] = await SampleProcess.start({ port, redisUrl: options.redisUrl });
+      instances[KILLED] = await startInstance(port);
       downtimeMs = now() - killedAt;
-      memory.watch('restarted', instances[KILLED].pid);
+      sampler.watch('restarted', instances[KILLED].pid);
       killedAvailable = true;
       log(`instance 2 listening again after ${(downtimeMs / 1_000).toFixed(1)} s`);
     })();
 
     await Promise.all(publishers);
-    const publishSeconds = (now() - started) / 1_000;
+    const publishedAt = now();
+    const publishSeconds = (publishedAt - started) / 1_000;
     await killAndRestart;
     log(`published ${published} events in ${publishSeconds.toFixed(1)} s; completing the streams`);
 
-    await Promise.all(
-      publishedIds.map(async (_, stream) => {
-        completing[stream] = true;
-        await complete(instances[homeOf(stream)].url, sessionOf(stream), streamId);
-      }),
-    );
-    const drainDeadline = setTimeout(() => stop.abort(), options.drainTimeoutMs);
-    await Promise.all(running);
+    await fleet.completing(Object.fromEntries(publishedIds.map((ids, stream) => [stream, ids.at(-1)])));
+    await inBatches(streamCount, BULK_CONCURRENCY, (stream) => complete(instances[homeOf(stream)].url, sessionOf(stream), streamId));
+    const drainDeadline = setTimeout(() => fleet.stop(), options.drainTimeoutMs);
+    const reports = await fleet.ended();
+    fleetEnded = true;
     clearTimeout(drainDeadline);
     log(`clients ended`);
 
-    await Promise.all([memory.release('survivor'), memory.release('restarted')]);
-    const peakRssMiB = {
-      survivor: mib(memory.peak('survivor')),
-      killed: mib(memory.peak('killed')),
-      restarted: mib(memory.peak('restarted')),
-      driver: mib(process.resourceUsage().maxRSS * 1_024)!,
-    };
+    await Promise.all([
+      sampler.release('survivor'),
+      sampler.release('restarted'),
+      ...fleet.pids.map((_, at) => sampler.release(`clients-${at}`)),
+    ]);
+    stopDriverProbe();
+    const clients = reports.flatMap((report) => report.clients).sort((a, b) => a.index - b.index);
+    const killWindow: KillWindow = { from: killedAt, to: recoveredAt(clients, killedAt + downtimeMs) };
+    const loopOf = (windows: readonly LoopDelayWindow[]): LoopDelaySummary | undefined =>
+      summariseLoopDelay(windows, started, publishedAt, killWindow);
     const usage = process.cpuUsage();
-    const cpuSeconds = {
-      survivor: memory.cpuSeconds('survivor'),
-      killed: memory.cpuSeconds('killed'),
-      restarted: memory.cpuSeconds('restarted'),
-      driver: (usage.user + usage.system) / 1e6,
-    };
-    await Promise.allSettled(publishedIds.map((_, stream) => deleteSession(instances[SURVIVOR].url, sessionOf(stream))));
-
-    return summarise(
-      options,
-      clients,
-      publishedIds,
-      publishFailures,
-      published,
-      publishSeconds,
-      latencies,
-      liveLatencies,
-      peakRssMiB,
-      cpuSeconds,
+    const figures: Measured = {
+      publishStartedAt: started,
+      publishEndedAt: publishedAt,
+      killWindow,
+      deliveries: reports.map((report) => report.deliveries),
+      publishLatencySteady: summariseLatency(
+        publishTimes.latencyMs.filter((_, at) => publishTimes.sentAt[at] >= started && !inWindow(publishTimes.sentAt[at], killWindow)),
+      ),
+      peakRssMiB: {
+        survivor: mib(sampler.peak('survivor')),
+        killed: mib(sampler.peak('killed')),
+        restarted: mib(sampler.peak('restarted')),
+        driver: mib(process.resourceUsage().maxRSS * 1_024)!,
+      },
+      cpuSeconds: {
+        survivor: sampler.cpuSeconds('survivor'),
+        killed: sampler.cpuSeconds('killed'),
+        restarted: sampler.cpuSeconds('restarted'),
+        driver: (usage.user + usage.system) / 1e6,
+      },
+      clientProcesses: fleet.pids.map((_, at) => ({
+        peakRssMiB: mib(sampler.peak(`clients-${at}`)),
+        cpuSeconds: sampler.cpuSeconds(`clients-${at}`),
+      })),
+      loopDelay: {
+        survivor: loopOf(await readInstanceProbe(instances[SURVIVOR].pid)),
+        killed: killedProcess && loopOf(await readInstanceProbe(killedProcess.pid)),
+        restarted: loopOf(await readInstanceProbe(instances[KILLED].pid)),
+        driver: loopOf(driverLoop),
+        clientProcesses: reports.map((report) => loopOf(report.loopDelay)),
+      },
+      idle,
       downtimeMs,
+    };
+    await inBatches(streamCount, BULK_CONCURRENCY, (stream) =>
+      deleteSession(instances[SURVIVOR].url, sessionOf(stream)).catch(() => undefined),
     );
+
+    return summarise(options, clients, publishedIds, publishFailures, published, publishSeconds, figures);
   } finally {
-    stop.abort();
-    memory.stop();
+    stopDriverProbe();
+    publisher.close();
+    if (!fleetEnded) fleet.kill();
+    sampler.stop();
     await Promise.all(instances.map((instance) => instance.stop()));
+    await Promise.all([...instances, ...(killedProcess ? [killedProcess] : [])].map((instance) => removeInstanceProbe(instance.pid)));
   }
+}
+
+/** What the run measured besides the clients' outcomes. */
+interface Measured {
+  publishStartedAt: number;
+  publishEndedAt: number;
+  killWindow: KillWindow;
+  deliveries: DeliverySamples[];
+  publishLatencySteady: LatencySummary;
+  peakRssMiB: SoakResult['peakRssMiB'];
+  cpuSeconds: SoakResult['cpuSeconds'];
+  clientProcesses: SoakResult['clientProcesses'];
+  loopDelay: SoakResult['loopDelay'];
+  idle?: IdleConnectionCost;
+  downtimeMs: number;
 }
 
 function summarise(
   options: SoakOptions,
-  clients: SoakClient[],
+  clients: SoakClientRecord[],
   publishedIds: string[][],
   publishFailures: string[],
   published: number,
   publishSeconds: number,
-  latencies: number[],
-  liveLatencies: number[],
-  peakRssMiB: SoakResult['peakRssMiB'],
-  cpuSeconds: SoakResult['cpuSeconds'],
-  downtimeMs: number,
+  measured: Measured,
 ): SoakResult {
   let delivered = 0;
   let held = 0;
@@ -354,6 +449,7 @@ function summarise(
     .filter((client) => !client.done)
     .map((client) => `client ${client.index} (stream ${client.stream}, ${client.policy}): ${client.failure ?? 'did not end'}`);
   const { log: _log, redisUrl: _redisUrl, ...shown } = options;
+  const latency = summariseLatencies(measured.deliveries, measured.publishStartedAt, measured.publishEndedAt, measured.killWindow);
   return {
     options: shown,
     publishSeconds,
@@ -376,11 +472,22 @@ function summarise(
     endedEarly,
     resumedOnSurvivor,
     resumedOnRestarted,
-    latency: summariseLatency(latencies),
-    liveLatency: summariseLatency(liveLatencies),
-    peakRssMiB,
-    cpuSeconds,
-    downtimeMs,
+    latency: latency.all,
+    liveLatency: latency.live,
+    liveLatencySteady: latency.liveSteady,
+    liveLatencyKillWindow: latency.liveKillWindow,
+    publishLatencySteady: measured.publishLatencySteady,
+    killWindowSeconds: {
+      from: (measured.killWindow.from - measured.publishStartedAt) / 1_000,
+      to: (measured.killWindow.to - measured.publishStartedAt) / 1_000,
+    },
+    liveLatencyBySecond: latency.bySecond,
+    peakRssMiB: measured.peakRssMiB,
+    cpuSeconds: measured.cpuSeconds,
+    clientProcesses: measured.clientProcesses,
+    loopDelay: measured.loopDelay,
+    idle: measured.idle,
+    downtimeMs: measured.downtimeMs,
     clients: clients.map((client) => ({
       index: client.index,
       stream: client.stream,
@@ -392,19 +499,13 @@ function summarise(
   };
 }
 
-function summariseLatency(values: number[]): LatencySummary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
-}
-
 function mib(bytes: number | undefined): number | undefined {
   return bytes === undefined ? undefined : bytes / 1_048_576;
 }
 
-async function waitUntil(condition: () => boolean, signal: AbortSignal | undefined, timeoutMs: number): Promise<void> {
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = now() + timeoutMs;
   while (!condition()) {
-    if (signal?.aborted) throw new Error('stopped');
     if (now() > deadline) throw new Error(`gave up after ${timeoutMs} ms`);
     await delay(10);
   }
@@ -418,12 +519,64 @@ function validate(options: SoakOptions): void {
   if (options.clients < 2 * options.streams)
     throw new Error('clients must be at least twice streams (each stream is read on both instances)');
   if (!(options.durationSeconds > 0) || !(options.rate > 0)) throw new Error('durationSeconds and rate must be positive');
+  if (!Number.isInteger(options.clientProcesses) || options.clientProcesses < 1)
+    throw new Error('clientProcesses must be a positive integer');
+  if (!Number.isInteger(options.idleClients) || options.idleClients < 0) throw new Error('idleClients must be a whole number');
   if (!(options.killAtSeconds >= 0 && options.killAtSeconds < options.durationSeconds))
     throw new Error('killAtSeconds must fall within the duration');
 }
 
-function answered(connection: ConnectionRecord): boolean {
-  return connection.status !== 0 || connection.end !== 'pending';
+/** The moment the last client that lost its connection in the kill got a live event again; `fallback` if none did. */
+function recoveredAt(clients: readonly SoakClientRecord[], fallback: number): number {
+  let last = fallback;
+  for (const client of clients) {
+    for (const connection of client.connections) {
+      if (connection.resumed && connection.firstLiveAt !== undefined) last = Math.max(last, connection.firstLiveAt);
+    }
+  }
+  return last;
+}
+
+function idleConnectionCost(clients: number, rssBefore: (number | undefined)[], rssAfter: (number | undefined)[]): IdleConnectionCost {
+  // The idle clients alternate between the instances.
+  const perInstance = [Math.ceil(clients / 2), Math.floor(clients / 2)];
+  const perConnectionKiB = rssBefore.map((before, at) => {
+    const after = rssAfter[at];
+    return before === undefined || after === undefined || perInstance[at] === 0 ? undefined : (after - before) / 1_024 / perInstance[at];
+  });
+  const known = perConnectionKiB.filter((value) => value !== undefined);
+  return {
+    clients,
+    rssBeforeMiB: rssBefore.map(mib),
+    rssAfterMiB: rssAfter.map(mib),
+    perConnectionKiB,
+    meanPerConnectionKiB: known.length > 0 ? known.reduce((sum, value) => sum + value, 0) / known.length : undefined,
+  };
+}
+
+/** Runs `task` for 0 to count-1 with at most `concurrency` at a time. */
+async function inBatches(count: number, concurrency: number, task: (at: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/**
+ * Every connection takes a file descriptor in a client process and one in an instance; in the
+ * worst case (all on the instance that survives) one process holds them all. Node raises its own
+ * soft limit to the hard one, so that is what counts.
+ */
+async function checkDescriptorLimit(connections: number): Promise<void> {
+  const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
+  const hard = Number(/^Max open files\s+\S+\s+(\d+)/m.exec(limits)?.[1]);
+  // Redis, the publisher's connections and the process's own files.
+  const spare = 1_000;
+  if (Number.isFinite(hard) && connections + spare > hard) {
+    throw new Error(`${connections} connections need a hard limit on open files above ${connections + spare} (ulimit -Hn is ${hard})`);
+  }
 }
 
 /** A free port below the range the system hands out for outgoing connections. */

@@ -22,6 +22,8 @@ test('200 clients on two instances, one killed and restarted: every client ends 
     restartDelayMs: 500,
     retryMs: 300,
     drainTimeoutMs: 60_000,
+    clientProcesses: 2,
+    idleClients: 0,
     redisUrl: REDIS_URL,
   });
   t.diagnostic(`\n${formatSoakReport(result)}`);

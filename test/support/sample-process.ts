@@ -15,6 +15,8 @@ export interface SampleProcessOptions {
   port?: number;
   /** Shares streams through this Redis; without it the sample keeps them in memory. */
   redisUrl?: string;
+  /** Options for node itself, before the sample's script (e.g. `--require` of a probe). */
+  nodeArguments?: string[];
 }
 
 export interface SampleExit {
@@ -46,7 +48,7 @@ export class SampleProcess {
     delete env.REDIS_URL;
     delete env.FORCE_COLOR;
     if (options.redisUrl !== undefined) env.REDIS_URL = options.redisUrl;
-    const child = spawn(process.execPath, [SAMPLE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArguments ?? []), SAMPLE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const log = { text: '' };
     const exited = new Promise<SampleExit>((resolve) => {
