@@ -1,4 +1,4 @@
-import { parseStored, type StoredEvent, type StoredEventRecord, toEventRecord } from './stored-records';
+import { decodeStoredEvent, type StoredEventRecord } from './stored-records';
 
 /**
  * Largest total size (characters of stored event JSON) of the events that travel with a wake-up;
@@ -50,8 +50,7 @@ export class AppendedEvents {
     this.records ??= [];
     let record = this.records[index];
     if (record === undefined) {
-      const stored = parseStored<StoredEvent>(this.payloads[index]);
-      record = this.records[index] = stored ? toEventRecord(stored) : null;
+      record = this.records[index] = decodeStoredEvent(this.payloads[index]) ?? null;
     }
     return record ?? undefined;
   }

@@ -1,4 +1,4 @@
-import { parseStored, type StoredEvent, type StoredEventRecord, toEventRecord } from '../../encoding/stored-records';
+import { decodeStoredEvent, type StoredEventRecord } from '../../encoding/stored-records';
 
 /**
  * The retained events of one stream in memory: each event as the writer serialised it until it is
@@ -48,10 +48,8 @@ export class MemoryEventLog {
     if (index === undefined) return undefined;
     const entry = this.entries[index];
     if (typeof entry !== 'string') return entry;
-    const stored = parseStored<StoredEvent>(entry);
-    if (!stored) return undefined;
-    const record = toEventRecord(stored);
-    this.entries[index] = record;
+    const record = decodeStoredEvent(entry);
+    if (record) this.entries[index] = record;
     return record;
   }
 
