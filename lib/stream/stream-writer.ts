@@ -62,7 +62,7 @@ export class StreamWriter implements SseEventStreamWriter {
   // Each call that rejects counts its error (once, however many calls it fails).
   write<T extends SseEventInput>(event: T): Promise<T & { id: string }> {
     // Nothing of this writer pending and a storage in this process: stored at once, in order,
-    // without the async machinery of a queued write, which costs as much as the rest of the path.
+    // without suspending an async function per write as a queued write does.
     if (!this.appender.appendNow || this.draining) return this.writeQueued(event);
     try {
       const payload = this.payloadOf(event);
