@@ -6,6 +6,7 @@ import { SseStreamPublisher } from '../publisher/sse-stream-publisher';
 import { SseEventStore } from '../sse-event-store';
 import { SSE_EVENT_STORE_ASSEMBLY, SSE_EVENT_STORE_RESOLVED_OPTIONS } from '../sse-event-store.constants';
 import { resolveSseEventStoreOptions } from '../sse-event-store-options';
+import type { ResolvedSseEventStoreOptions } from '../interfaces/sse-event-store-options.interface';
 import { RecordingSseEventStore } from './recording-sse-event-store';
 import type { SseEventStoreTestingModuleOptions } from './sse-event-store-testing-module-options.interface';
 
@@ -41,14 +42,11 @@ export class SseEventStoreTestingModule {
         {
           // The real store, built as the module builds it; released when the testing module closes.
           provide: SSE_EVENT_STORE_ASSEMBLY,
-          useFactory: (): AssembledSseEventStore & OnModuleDestroy => {
-            const assembled = assembleSseEventStore(
-              storeOptions.cache ?? createCache(),
-              storeOptions,
-              resolveSseEventStoreOptions(storeOptions),
-            );
+          useFactory: (resolved: ResolvedSseEventStoreOptions): AssembledSseEventStore & OnModuleDestroy => {
+            const assembled = assembleSseEventStore(storeOptions.cache ?? createCache(), storeOptions, resolved);
             return Object.assign(assembled, { onModuleDestroy: () => assembled.close() });
           },
+          inject: [SSE_EVENT_STORE_RESOLVED_OPTIONS],
         },
         {
           provide: RecordingSseEventStore,
