@@ -43,6 +43,12 @@ export class AppendedEvents {
     return this.payloads;
   }
 
+  /** The event with this sequence as stored; `undefined` when it is not among them. */
+  storedAt(sequence: number): string | undefined {
+    const index = sequence - this.firstSequence;
+    return index >= 0 && index < this.payloads.length ? this.payloads[index] : undefined;
+  }
+
   /** The event with this sequence; `undefined` when it is not among them or cannot be decoded. */
   record(sequence: number): StoredEventRecord | undefined {
     const index = sequence - this.firstSequence;

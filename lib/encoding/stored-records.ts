@@ -7,6 +7,12 @@ export interface StoredEventRecord {
   retry?: number;
 }
 
+/**
+ * An event as a storage hands it to readers: its stored JSON (see {@link encodeEvent}), decoded
+ * by the reader as it needs, or a record the storage decoded and keeps.
+ */
+export type StoredEventEntry = string | StoredEventRecord;
+
 /** Stored metadata; short field names keep every write small. */
 export interface StoredMetadata {
   /** mode */ m: SseEventStreamMode;
@@ -66,6 +72,24 @@ export function decodeStoredEvent(raw: unknown): StoredEventRecord | undefined {
   }
   const stored = parseStored<StoredEvent>(raw);
   return stored && toEventRecord(stored);
+}
+
+/**
+ * The text of the SSE `data:` field of an event stored without type and retry whose data is not a
+ * string, taken from its stored JSON without decoding it: the data's own JSON text, which is what
+ * Nest's SSE writer sends for the decoded value. `undefined` for any other event (a string is sent
+ * as it is, not as its JSON; type and retry need decoding): {@link decodeStoredEvent} then. The
+ * text is not checked as JSON: in this layout the store wrote it, from `JSON.stringify`.
+ */
+export function storedWireData(raw: string): string | undefined {
+  const writtenAt = raw.lastIndexOf(WRITTEN_AT_FIELD);
+  if (writtenAt <= DATA_FIELD.length || !raw.startsWith(DATA_FIELD) || raw.charCodeAt(DATA_FIELD.length) === 0x22) return undefined;
+  return isIntegerThenBrace(raw, writtenAt + WRITTEN_AT_FIELD.length) ? raw.slice(DATA_FIELD.length, writtenAt) : undefined;
+}
+
+/** The record of an event as a storage hands it; `undefined` when it is gone or cannot be decoded. */
+export function decodeStoredEntry(entry: StoredEventEntry | undefined): StoredEventRecord | undefined {
+  return typeof entry === 'string' ? decodeStoredEvent(entry) : entry;
 }
 
 /** True when `text` from `start` on is a JSON integer without sign followed by the closing `}`. */

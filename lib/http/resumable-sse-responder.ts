@@ -100,7 +100,7 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
     if (reader.streamId !== address.streamId) throw new BadRequestException('Last-Event-ID belongs to another stream of this session.');
     if (reader.finished) throw new SseStreamFinishedException();
     const body = new SseResponseBody(settings);
-    const subscription = reader.events({ flowControl: body }).subscribe({
+    const subscription = reader.events({ flowControl: body, wireData: true }).subscribe({
       next: (event) => body.send(event),
       complete: () => body.finish(),
       error: (error: unknown) => {

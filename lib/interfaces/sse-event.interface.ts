@@ -90,6 +90,13 @@ export interface SseReadOptions {
    * cannot reach).
    */
   until?: 'mode' | 'completed';
+  /**
+   * `true`: each event's `data` is the text of its SSE `data:` field instead of the decoded
+   * value: a string as written, any other value as its JSON text. Nest's SSE writer sends the
+   * same bytes either way; an endpoint that only forwards events saves decoding the stored JSON
+   * and encoding it again (most of a replay's CPU). Default `false`: the value, as written.
+   */
+  wireData?: boolean;
 }
 
 /** Reads one stream from a position. */

@@ -1,8 +1,8 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-import type { StoredEventRecord } from '../encoding/stored-records';
+import type { StoredEventEntry, StoredEventRecord } from '../encoding/stored-records';
 import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 
-export type { StoredEventRecord };
+export type { StoredEventEntry, StoredEventRecord };
 
 /** A stream's state as readers see it. */
 export interface StreamSnapshot {
@@ -32,7 +32,7 @@ export type StreamReadResult =
        * `undefined` where an event that should be there is gone, {@link SKIPPED_SEQUENCE} where
        * no acknowledged event ever was.
        */
-      events: (StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined)[];
+      events: (StoredEventEntry | typeof SKIPPED_SEQUENCE | undefined)[];
     };
 
 /** The write side of one stream, owned by one writer; calls are never concurrent. */

@@ -11,7 +11,8 @@ import type {
 } from '../interfaces/sse-event.interface';
 import { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 import type { StoreMetrics } from '../metrics/store-metrics';
-import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult, type StreamStorage } from '../storage/stream-storage.interface';
+import { decodeStoredEntry, storedWireData } from '../encoding/stored-records';
+import { SKIPPED_SEQUENCE, type StoredEventEntry, type StreamReadResult, type StreamStorage } from '../storage/stream-storage.interface';
 import type { StreamWakeup } from '../wakeup/stream-wakeup.interface';
 import { ChangeSignal } from './change-signal';
 
@@ -116,11 +117,15 @@ export class StreamReader implements SseEventStreamReader {
       // Counted per page, not per event: a measurement costs more than delivering an event.
       let delivered = 0;
       try {
-        for (const record of events) {
-          if (!record) throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
+        for (const entry of events) {
+          if (entry === SKIPPED_SEQUENCE) {
+            cursor++;
+            continue;
+          }
+          const message = entry && this.toMessage(entry, cursor + 1, options.wireData);
+          if (!message) throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
           cursor++;
-          if (record === SKIPPED_SEQUENCE) continue;
-          subscriber.next(this.toMessage(record, cursor));
+          subscriber.next(message);
           delivered++;
           if (subscriber.closed) return;
           // Per event, not per page: a page of large events could otherwise pile up unwritten.
@@ -143,7 +148,7 @@ export class StreamReader implements SseEventStreamReader {
         subscriber.complete();
         return;
       }
-      cursor = await this.follow(subscriber, changes, cursor, flowControl);
+      cursor = await this.follow(subscriber, changes, cursor, options);
     }
   }
 
@@ -183,7 +188,7 @@ export class StreamReader implements SseEventStreamReader {
     subscriber: Subscriber<SseStoredEvent>,
     changes: ChangeSignal,
     cursor: number,
-    flowControl: SseFlowControl | undefined,
+    { flowControl, wireData }: SseReadOptions,
   ): Promise<number> {
     for (;;) {
       await changes.wait(this.settings.pollingInterval());
@@ -194,10 +199,12 @@ export class StreamReader implements SseEventStreamReader {
         for (const appended of appends) {
           if (appended.firstSequence > cursor + 1) return cursor;
           for (let sequence = cursor + 1; sequence <= appended.lastSequence; sequence++) {
-            const record = appended.record(sequence);
-            if (!record) return cursor;
+            // The wire text is cut from the stored JSON per reader; a decoded value is shared by all.
+            const entry = wireData ? appended.storedAt(sequence) : appended.record(sequence);
+            const message = entry && this.toMessage(entry, sequence, wireData);
+            if (!message) return cursor;
             cursor = sequence;
-            subscriber.next(this.toMessage(record, sequence));
+            subscriber.next(message);
             delivered++;
             if (subscriber.closed) return cursor;
             if (flowControl?.writableNeedDrain) await drained(flowControl);
@@ -223,12 +230,17 @@ export class StreamReader implements SseEventStreamReader {
     }
   }
 
-  private toMessage(record: StoredEventRecord, sequence: number): SseStoredEvent {
+  /** The message of a stored event (see `SseReadOptions.wireData`); `undefined` when the event cannot be decoded. */
+  private toMessage(entry: StoredEventEntry, sequence: number, wireData = false): SseStoredEvent | undefined {
+    const wireText = wireData && typeof entry === 'string' ? storedWireData(entry) : undefined;
+    if (wireText !== undefined) return { id: this.eventId(sequence), data: wireText };
+    const record = decodeStoredEntry(entry);
+    if (!record) return undefined;
     const { data } = record;
     // Nest's SSE writer takes strings and objects; other JSON values go out as their JSON text.
     const message: SseStoredEvent = {
       id: this.eventId(sequence),
-      data: typeof data === 'string' || (typeof data === 'object' && data !== null) ? data : JSON.stringify(data),
+      data: typeof data === 'string' || (!wireData && typeof data === 'object' && data !== null) ? data : JSON.stringify(data),
     };
     if (record.type !== undefined) message.type = record.type;
     if (record.retry !== undefined) message.retry = record.retry;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { encodeEvent } from '../../lib/encoding/stored-records';
+import { decodeStoredEntry, encodeEvent } from '../../lib/encoding/stored-records';
 import { SseEventStreamMode } from '../../lib/interfaces/sse-event-stream-mode.enum';
 import { findRedisConnection } from '../../lib/redis/find-redis-connection';
 import type { RedisConnection } from '../../lib/redis/redis-connection';
@@ -93,7 +93,7 @@ describe('the native storage on a Redis that lost its scripts', () => {
       assert.equal(result.events.length, 1);
       const [record] = result.events;
       assert.ok(record && record !== SKIPPED_SEQUENCE, `sequence 3, listed by the state, is in the page: ${String(record)}`);
-      assert.deepEqual(record.data, { percent: 20 });
+      assert.deepEqual(decodeStoredEntry(record)?.data, { percent: 20 });
     } finally {
       appender.close();
       await writing.close();

@@ -10,6 +10,7 @@ import { defineInvalidInputTests } from './suite/invalid-input';
 import { defineRoundTripTests } from './suite/round-trips';
 import { defineSessionDeletionTests } from './suite/session-deletion';
 import { createStoreSuiteContext, type StorePath } from './suite/store-suite-context';
+import { defineWireDataTests } from './suite/wire-data';
 import { defineWriterTests } from './suite/writers';
 import { defineWritingAndReadingTests } from './suite/writing-and-reading';
 
@@ -35,6 +36,7 @@ export function defineStoreSuite(path: StorePath): void {
     });
 
     defineWritingAndReadingTests(suite);
+    defineWireDataTests(suite);
     defineCompletedStreamTests(suite);
     // The native in-memory path has no cache that could go away.
     if (path !== 'memory-native') defineCacheOutageTests(suite);

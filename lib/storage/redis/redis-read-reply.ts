@@ -1,5 +1,4 @@
-import { decodeStoredEvent } from '../../encoding/stored-records';
-import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamReadResult } from '../stream-storage.interface';
+import { SKIPPED_SEQUENCE, type StoredEventEntry, type StreamReadResult } from '../stream-storage.interface';
 import type { ReadStreamResult } from './scripts/read-stream.script';
 
 /** A Redis Stream entry as Redis returns it: its id and its field/value list. */
@@ -23,7 +22,7 @@ export function toReadResult(
   if (state.status !== 'found') return state;
   const { snapshot } = state;
   const length = Math.max(0, Math.min(snapshot.lastSequence, fromSequence + count - 1) - fromSequence + 1);
-  const events: (StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined)[] = new Array(length).fill(undefined);
+  const events: (StoredEventEntry | typeof SKIPPED_SEQUENCE | undefined)[] = new Array(length).fill(undefined);
   // Indexed loops and ids read in place: this runs for every event a reader is given.
   for (let entry = 0; entry < page.length; entry++) {
     const [id, fields] = (page as StreamEntry[])[entry];
@@ -37,7 +36,9 @@ export function toReadResult(
       continue;
     }
     const field = fields[0] === 'e' ? 0 : fields.indexOf('e');
-    if (field >= 0) events[index] = decodeStoredEvent(fields[field + 1]);
+    // Left as stored: the reader decodes what it delivers, only as far as it needs.
+    const stored = field >= 0 ? fields[field + 1] : undefined;
+    if (typeof stored === 'string') events[index] = stored;
   }
   return { status: 'found', snapshot, events };
 }

@@ -1,7 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { decodeStoredEvent, encodeEvent, parseStored, type StoredEvent, toEventRecord } from '../../../lib/encoding/stored-records';
+import {
+  decodeStoredEvent,
+  encodeEvent,
+  parseStored,
+  type StoredEvent,
+  storedWireData,
+  toEventRecord,
+} from '../../../lib/encoding/stored-records';
 
 /** What a reader got before `decodeStoredEvent`: the whole record parsed, then its fields picked. */
 function decodedWhole(raw: unknown): unknown {
@@ -77,6 +84,21 @@ test('records that look like the stored layout but are not decode like the whole
   assert.deepEqual(decodeStoredEvent('{"d":{"a":1,"w":2},"w":3}'), { data: { a: 1, w: 2 } });
   assert.deepEqual(decodeStoredEvent('{"d":1,"x":2,"w":3}'), { data: 1 });
   assert.equal(decodeStoredEvent('{"d":1,"w":03}'), undefined);
+});
+
+test("the wire text of an event stored without type and retry is its data's JSON; other events have none", () => {
+  fc.assert(
+    fc.property(event, ({ data, type, retry, writtenAt }) => {
+      const raw = encodeEvent(data, type, retry, writtenAt);
+      const value = decodeStoredEvent(raw)?.data;
+      const expected = type === undefined && retry === undefined && typeof value !== 'string' ? JSON.stringify(value) : undefined;
+      assert.equal(storedWireData(raw), expected);
+    }),
+  );
+  assert.equal(storedWireData('{"d":{"a":1,"w":2},"w":3}'), '{"a":1,"w":2}');
+  assert.equal(storedWireData('{"d":"text","w":3}'), undefined, 'a string is sent as it is, not as its JSON');
+  assert.equal(storedWireData('{"d":1,"w":3,"t":"message"}'), undefined);
+  assert.equal(storedWireData('{"x":1}'), undefined);
 });
 
 test('what is not text is unreadable', () => {

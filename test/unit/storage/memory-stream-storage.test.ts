@@ -3,12 +3,12 @@ import { describe, it, type TestContext } from 'node:test';
 import { createCache } from 'cache-manager';
 import { SseEventStreamMode, SseHistoryExpiredError, SseSessionDeletedError, type SseEventStoreModuleOptions } from '../../../lib';
 import { assembleSseEventStore } from '../../../lib/assembly/assemble-sse-event-store';
-import { encodeEvent } from '../../../lib/encoding/stored-records';
+import { decodeStoredEntry, encodeEvent } from '../../../lib/encoding/stored-records';
 import type { ResolvedSseEventStoreOptions } from '../../../lib/interfaces/sse-event-store-options.interface';
 import { resolveSseEventStoreOptions } from '../../../lib/sse-event-store-options';
 import { MemoryStreamStorage } from '../../../lib/storage/memory/memory-stream-storage';
 import { MEMORY_COSTS, MemoryStreamTable } from '../../../lib/storage/memory/memory-stream-table';
-import { SKIPPED_SEQUENCE, type StoredEventRecord, type StreamAppender } from '../../../lib/storage/stream-storage.interface';
+import { SKIPPED_SEQUENCE, type StoredEventEntry, type StreamAppender } from '../../../lib/storage/stream-storage.interface';
 import { record, waitFor } from '../../support/async';
 
 const { Streaming } = SseEventStreamMode;
@@ -33,8 +33,8 @@ function openStorage(
   return { storage, table, clock, options: resolved };
 }
 
-const dataOf = (event: StoredEventRecord | typeof SKIPPED_SEQUENCE | undefined): unknown =>
-  event === SKIPPED_SEQUENCE ? event : event?.data;
+const dataOf = (event: StoredEventEntry | typeof SKIPPED_SEQUENCE | undefined): unknown =>
+  event === SKIPPED_SEQUENCE ? event : decodeStoredEntry(event)?.data;
 
 const payload = (n: number): string => encodeEvent({ n }, undefined, undefined, 0);
 
