@@ -41,6 +41,8 @@ export interface ReplayRequest {
   /** ...or at this time (`now()` clock), whichever comes first. */
   deadline: number;
   onEvent?(data: unknown): void;
+  /** The store only: data as the text an SSE endpoint sends (`wireData`), not decoded. */
+  wireData?: boolean;
 }
 
 /** One implementation on one backend, behind the few operations the scenarios need. */

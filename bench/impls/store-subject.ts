@@ -48,7 +48,7 @@ export function createStoreSubject(spec: SubjectSpec): BenchSubject {
       };
     },
     async replay(address, request) {
-      return deliver((await reader(address, request.afterId)).events(), request);
+      return deliver((await reader(address, request.afterId)).events({ wireData: request.wireData }), request);
     },
     async follow(address, onEvent) {
       const subscription = (await reader(address)).events().subscribe((event) => onEvent(event.data));

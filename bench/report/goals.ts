@@ -1,5 +1,5 @@
 import type { BackendName, ImplName } from '../impls/bench-subject';
-import type { BenchResult, ScenarioName } from '../scenarios/scenario';
+import { type BenchResult, type ScenarioName, WIRE_DATA } from '../scenarios/scenario';
 import { formatValue } from './results-table';
 
 /** A required row: no extra measurement, the implementation's default form. */
@@ -44,6 +44,8 @@ export interface RatioGoal {
   atLeast: number;
   /** Measured as what the store costs per unit of the other's cost (store ÷ other), as the goal is worded. */
   statedAsCost?: true;
+  /** The store's row of this variant, where the goal compares it and not the default row. */
+  storeVariant?: string;
 }
 
 export const RATIO_GOALS: RatioGoal[] = [
@@ -92,11 +94,13 @@ export const RATIO_GOALS: RatioGoal[] = [
     atLeast: 10,
   },
   {
-    goal: 'replay-100k on Redis ≥ 0.8× the raw range read',
+    // The raw range read hands over the stored text; the store's endpoints send it as stored too.
+    goal: 'replay-100k on Redis (wire data) ≥ 0.8× the raw range read',
     scenario: 'replay-100k',
     storeBackend: 'redis',
     other: { impl: 'raw', backend: 'redis' },
     atLeast: 0.8,
+    storeVariant: WIRE_DATA,
   },
   {
     goal: 'replay-tail ≥ 100× faster than the MCP SDK in-memory store',
@@ -121,8 +125,11 @@ export function betterDirection(unit: string): Direction {
   return unit === 'events/s' ? 'higher' : 'lower';
 }
 
-function checkRatioGoal(results: BenchResult[], { goal, scenario, storeBackend, other, atLeast, statedAsCost }: RatioGoal): GoalCheck {
-  const store = requiredValue(results, scenario, 'store', storeBackend);
+function checkRatioGoal(
+  results: BenchResult[],
+  { goal, scenario, storeBackend, other, atLeast, statedAsCost, storeVariant }: RatioGoal,
+): GoalCheck {
+  const store = requiredValue(results, scenario, 'store', storeBackend, storeVariant);
   const baseline = requiredValue(results, scenario, other.impl, other.backend);
   if (store === undefined || baseline === undefined) return { goal, measured: 'not measured' };
   const unit = results.find((result) => result.scenario === scenario)?.unit ?? '';

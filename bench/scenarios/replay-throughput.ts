@@ -6,7 +6,7 @@ import { fillStream } from '../support/populate';
 import { uniquePrefix } from '../support/redis';
 import { now } from '../support/timing';
 import { rawRangeReadResults } from './raw-range-reads';
-import { type BenchResult, resultFor, type Scenario, type ScenarioContext } from './scenario';
+import { type BenchResult, resultFor, type Scenario, type ScenarioContext, WIRE_DATA } from './scenario';
 
 /** Writes outstanding while the stream is filled (setup): lets batching implementations fill fast. */
 const FILL_IN_FLIGHT = 512;
@@ -33,32 +33,46 @@ export const replayThroughput: Scenario = {
           )),
         );
       } else {
-        const { best, first } = await replayRate(context, target);
+        const { best, first, wireBest } = await replayRate(context, target);
         results.push(
           resultFor(target, 'replay-100k', best, 'events/s'),
           resultFor(target, 'replay-100k', first, 'events/s', { variant: 'first replay' }),
         );
+        if (wireBest !== undefined) results.push(resultFor(target, 'replay-100k', wireBest, 'events/s', { variant: WIRE_DATA }));
       }
     }
     return results;
   },
 };
 
-/** The best of the replays, and the first (an implementation may keep what a replay decoded). */
-async function replayRate(context: ScenarioContext, target: Target, rawLayout?: RawLayout): Promise<{ best: number; first: number }> {
+interface ReplayRates {
+  best: number;
+  /** The first replay (an implementation may keep what a replay decoded). */
+  first: number;
+  /** The best replay with `wireData` (the store only). */
+  wireBest?: number;
+}
+
+async function replayRate(context: ScenarioContext, target: Target, rawLayout?: RawLayout): Promise<ReplayRates> {
   const events = context.sizes.replayEvents;
   const spec: SubjectSpec = { ...target, variant: rawLayout ?? target.variant, keyPrefix: uniquePrefix('replay'), longestStream: events };
   const address = { sessionId: 'replay', streamId: 'long' };
   const rate = await withSubject(spec, async (subject) => {
     await fillStream(subject, address, events, FILL_IN_FLIGHT);
-    const rates: number[] = [];
-    for (let pass = 0; pass < context.sizes.replayRepeats; pass++) {
-      const started = now();
-      const delivered = await subject.replay(address, { count: events, deadline: started + context.sizes.replayCapMs });
-      rates.push(delivered / ((now() - started) / 1_000));
-    }
-    return { best: Math.max(...rates), first: rates[0] };
+    const replays = async (wireData?: boolean): Promise<number[]> => {
+      const rates: number[] = [];
+      for (let pass = 0; pass < context.sizes.replayRepeats; pass++) {
+        const started = now();
+        const delivered = await subject.replay(address, { count: events, deadline: started + context.sizes.replayCapMs, wireData });
+        rates.push(delivered / ((now() - started) / 1_000));
+      }
+      return rates;
+    };
+    const rates = await replays();
+    const wireRates = target.impl === 'store' ? await replays(true) : undefined;
+    return { best: Math.max(...rates), first: rates[0], wireBest: wireRates && Math.max(...wireRates) };
   });
-  context.log(`replay-100k ${subjectLabel(spec)}: ${Math.round(rate.best)} events/s (first replay ${Math.round(rate.first)})`);
+  const wire = rate.wireBest === undefined ? '' : `, ${WIRE_DATA} ${Math.round(rate.wireBest)}`;
+  context.log(`replay-100k ${subjectLabel(spec)}: ${Math.round(rate.best)} events/s (first replay ${Math.round(rate.first)}${wire})`);
   return rate;
 }

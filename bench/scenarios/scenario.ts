@@ -37,6 +37,14 @@ export interface BenchResult {
   note?: string;
 }
 
+/**
+ * The variant of the store's `replay-100k` row where it delivers each event's data as the text an
+ * SSE endpoint sends (`wireData`), as its own endpoints replay: like the raw range read, it
+ * decodes nothing it only forwards. The required rows deliver the decoded value, as the MCP SDK's
+ * store does.
+ */
+export const WIRE_DATA = 'wire data';
+
 export interface ScenarioContext {
   sizes: BenchSizes;
   targets: Target[];
