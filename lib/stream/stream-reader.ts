@@ -21,8 +21,8 @@ const LIVE_READ_SIZE = 16;
 
 /**
  * Replay pages read while the one before is delivered. Two: the next page's answer is then
- * waiting by the time its predecessor is decoded (a page is decoded as its answer comes in,
- * before the reader sees it), and one more is on its way meanwhile.
+ * waiting by the time its predecessor is delivered (a page's answer is taken apart as it comes
+ * in, before the reader sees it), and one more is on its way meanwhile.
  */
 const PAGES_READ_AHEAD = 2;
 
