@@ -7,7 +7,7 @@ import { formatMarkdownTable } from './results-table';
 
 const HOW_MEASURED = [
   '`write-*`: events/s, each write awaited; 100 streams = one stream in each of 100 sessions, written at once. Raw: SET of the same JSON (the client pipelines concurrent commands).',
-  "`replay-100k`: events/s to a reader resuming from the start of a 100,000-event stream, best of 3 replays (a slow replay is stopped at the time cap and rated on what it delivered); the `first replay` rows rate the first of them alone (the in-memory path keeps what a replay decoded). Raw: the better of MGET and XRANGE pages of the store's page size.",
+  "`replay-100k`: events/s to a reader resuming from the start of a 100,000-event stream, best of 3 replays (a slow replay is stopped at the time cap and rated on what it delivered); the `first replay` rows rate the first of them alone (the in-memory path keeps what a replay decoded); the store's `wire data` row delivers each event's data as the text of its SSE `data:` field (`events({ wireData: true })`, as `@ResumableSse()` routes read), the others the decoded value. Raw: the better of MGET and XRANGE pages of the store's page size, handed over as stored.",
   '`replay-tail`: median ms from the resume call to the 10th event, with 1,000 streams × 1,000 events stored.',
   "`live-*`: ms from the write call to the reader's callback; cross-process = writer in a child process. The reference polls every 1 s.",
   '`idle-reader-reads`: reads/s by 1,000 waiting readers of silent streams: cache `get`/`mget` calls in memory; every Redis command of the process on Redis.',
