@@ -15,7 +15,7 @@ import type {
 import { assertMode, SseEventStreamMode } from './interfaces/sse-event-stream-mode.enum';
 import type { ResolvedSseEventStoreOptions } from './interfaces/sse-event-store-options.interface';
 import { SseEventStore } from './sse-event-store';
-import type { StreamSnapshot, StreamStorage } from './storage/stream-storage.interface';
+import { isGoneEvent, type StreamSnapshot, type StreamStorage } from './storage/stream-storage.interface';
 import { printableId } from './logging/printable-id';
 import { StreamReader } from './stream/stream-reader';
 import { StreamWriter } from './stream/stream-writer';
@@ -145,7 +145,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     const result = await this.storage.read(address, sequence + 1, 1);
     if (result.status !== 'found' || sequence > result.snapshot.lastSequence) return null;
     const { snapshot, events } = result;
-    if (sequence < snapshot.lastSequence && (sequence + 1 < snapshot.firstSequence || !events[0])) {
+    if (sequence < snapshot.lastSequence && (sequence + 1 < snapshot.firstSequence || isGoneEvent(events[0]))) {
       throw new SseHistoryExpiredError(address.sessionId, address.streamId, sequence + 1, snapshot.firstSequence);
     }
     return this.reader(address, sequence, snapshot);
@@ -164,7 +164,7 @@ export class DefaultSseEventStore extends SseEventStore implements OnModuleDestr
     const { snapshot, events } = result;
     // The first event is gone too (expired, or evicted and marked lost): starting at a later one
     // would skip events silently, so the client is told before anything is sent.
-    if (snapshot.lastSequence >= snapshot.firstSequence && !events[0]) {
+    if (snapshot.lastSequence >= snapshot.firstSequence && isGoneEvent(events[0])) {
       throw new SseHistoryExpiredError(address.sessionId, address.streamId, snapshot.firstSequence, snapshot.firstSequence);
     }
     return this.reader(address, snapshot.firstSequence - 1, snapshot);

@@ -1,5 +1,5 @@
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
-import type { StoredEventEntry, StoredEventRecord } from '../encoding/stored-records';
+import { decodeStoredEntry, type StoredEventEntry, type StoredEventRecord } from '../encoding/stored-records';
 import type { SseEventStreamMode } from '../interfaces/sse-event-stream-mode.enum';
 
 export type { StoredEventEntry, StoredEventRecord };
@@ -20,6 +20,14 @@ export interface StreamSnapshot {
  */
 export const SKIPPED_SEQUENCE = Symbol('SKIPPED_SEQUENCE');
 
+/**
+ * True for an event of a read that readers must treat as gone: missing, or held but unreadable (a
+ * storage may hand over stored text that only decoding tells apart). A skipped sequence is not gone.
+ */
+export function isGoneEvent(entry: StoredEventEntry | typeof SKIPPED_SEQUENCE | undefined): boolean {
+  return entry === undefined || (entry !== SKIPPED_SEQUENCE && decodeStoredEntry(entry) === undefined);
+}
+
 /** What one read returns: the stream's state and the events from the requested sequence on. */
 export type StreamReadResult =
   | { status: 'missing' }
@@ -30,7 +38,8 @@ export type StreamReadResult =
       /**
        * Events `fromSequence, fromSequence + 1, ...`, never past `snapshot.lastSequence`;
        * `undefined` where an event that should be there is gone, {@link SKIPPED_SEQUENCE} where
-       * no acknowledged event ever was.
+       * no acknowledged event ever was. Stored text is handed over undecoded: text that cannot be
+       * decoded counts as gone too (see {@link isGoneEvent}).
        */
       events: (StoredEventEntry | typeof SKIPPED_SEQUENCE | undefined)[];
     };

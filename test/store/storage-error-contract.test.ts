@@ -192,7 +192,7 @@ for (const storeBackend of STORE_BACKENDS) {
       await store.createStream({ sessionId: 'full', streamId: 'a' });
     });
 
-    it('an unreadable stored event: read resolves with it gone (never a backend error), so a reader from it is told its history expired', async (t) => {
+    it('an unreadable stored event: read resolves (never a backend error), and a reader from it is told its history expired', async (t) => {
       const h = await setup(t, storeBackend);
       const store = h.openStore();
       const address = { sessionId: 'corrupt', streamId: 'main' };
