@@ -62,10 +62,10 @@ const WRITTEN_AT_FIELD = ',"w":';
  */
 export function decodeStoredEvent(raw: unknown): StoredEventRecord | undefined {
   if (typeof raw !== 'string') return undefined;
-  const writtenAt = raw.lastIndexOf(WRITTEN_AT_FIELD);
-  if (writtenAt > DATA_FIELD.length && raw.startsWith(DATA_FIELD) && isIntegerThenBrace(raw, writtenAt + WRITTEN_AT_FIELD.length)) {
+  const dataText = storedDataText(raw);
+  if (dataText !== undefined) {
     try {
-      return { data: JSON.parse(raw.slice(DATA_FIELD.length, writtenAt)) };
+      return { data: JSON.parse(dataText) };
     } catch {
       // Not the data alone (other fields before "w", say): the whole record decides.
     }
@@ -82,8 +82,17 @@ export function decodeStoredEvent(raw: unknown): StoredEventRecord | undefined {
  * text is not checked as JSON: in this layout the store wrote it, from `JSON.stringify`.
  */
 export function storedWireData(raw: string): string | undefined {
+  const dataText = storedDataText(raw);
+  return dataText?.charCodeAt(0) === 0x22 ? undefined : dataText;
+}
+
+/**
+ * The text between `{"d":` and `,"w":<time>}` of an event stored without type and retry (the
+ * layout {@link encodeEvent} gives it); `undefined` for any other text.
+ */
+function storedDataText(raw: string): string | undefined {
   const writtenAt = raw.lastIndexOf(WRITTEN_AT_FIELD);
-  if (writtenAt <= DATA_FIELD.length || !raw.startsWith(DATA_FIELD) || raw.charCodeAt(DATA_FIELD.length) === 0x22) return undefined;
+  if (writtenAt <= DATA_FIELD.length || !raw.startsWith(DATA_FIELD)) return undefined;
   return isIntegerThenBrace(raw, writtenAt + WRITTEN_AT_FIELD.length) ? raw.slice(DATA_FIELD.length, writtenAt) : undefined;
 }
 
