@@ -117,13 +117,22 @@ describe('native scripts on Redis', () => {
     };
   }
 
+  /** Completes the stream (or reopens it, with `completed: false`) through the update script. */
+  async function setCompleted(sessionId: string, completed: boolean): Promise<void> {
+    const args = { now: Date.now(), metadataTtl: 30_000, mode: 'streaming', knownLast: 0, channel: 'c', message: '', completed };
+    assert.deepEqual(await run(UPDATE_STREAM, { keys: keys.stream(address(sessionId)), args }), { status: 'updated' });
+  }
+
+  /** The l value of a completed stream whose last sequence is `last` (see `decode_last` in the prelude). */
+  const completedLast = (last: number): string => String(-last - 1e15);
+
   it('open: registers and opens the stream with the given mode and TTLs; answers each refusal by its code', async () => {
     const stream = keys.stream(address('open'));
     assert.deepEqual(await run(OPEN_STREAM, openInput('open')), { status: 'opened', lastSequence: 0 });
     assert.deepEqual(await client.sMembers(keys.index('open')), [keys.indexMember('main')]);
     const metadata = await client.hGetAll(stream.metadata);
+    assert.deepEqual(Object.keys(metadata).sort(), ['l', 'm', 'w']);
     assert.equal(metadata.m, 'streaming');
-    assert.equal(metadata.c, '0');
     assert.equal(metadata.l, '0');
     const [indexTtl, metadataTtl] = [await client.pTTL(keys.index('open')), await client.pTTL(stream.metadata)];
     assert.ok(indexTtl > 30_000 && indexTtl <= 60_000, `index TTL ${indexTtl}`);
@@ -131,18 +140,19 @@ describe('native scripts on Redis', () => {
 
     assert.deepEqual(await run(OPEN_STREAM, openInput('open', 'second')), { status: 'session-full' });
     assert.deepEqual(await run(OPEN_STREAM, openInput('open', 'second', { maxStreams: 2 })), { status: 'opened', lastSequence: 0 });
-    await client.hSet(stream.metadata, 'c', '1');
+    await client.hSet(stream.metadata, 'l', '4');
+    await setCompleted('open', true);
     assert.deepEqual(await run(OPEN_STREAM, openInput('open')), { status: 'stream-completed' });
     const reopened = await run(OPEN_STREAM, openInput('open', 'main', { reopenCompleted: true, mode: 'polling' }));
-    assert.deepEqual(reopened, { status: 'opened', lastSequence: 0 });
-    assert.equal(await client.hGet(stream.metadata, 'm'), 'polling');
+    assert.deepEqual(reopened, { status: 'opened', lastSequence: 4 });
+    assert.deepEqual([await client.hGet(stream.metadata, 'm'), await client.hGet(stream.metadata, 'l')], ['polling', '4']);
     await client.set(stream.tombstone, '1', { PX: 60_000 });
     assert.deepEqual(await run(OPEN_STREAM, openInput('open')), { status: 'session-deleted' });
   });
 
   it('append: several streams in one call, each with its own arguments and events; one outcome per stream, in order', async () => {
     for (const sessionId of ['append-a', 'append-b', 'append-completed']) await run(OPEN_STREAM, openInput(sessionId));
-    await client.hSet(keys.stream(address('append-completed')).metadata, 'c', '1');
+    await setCompleted('append-completed', true);
     await client.set(keys.stream(address('append-deleted')).tombstone, '1', { PX: 60_000 });
     await client.set(keys.stream(address('append-broken')).metadata, 'not a hash', { PX: 60_000 });
     const now = Date.now();
@@ -179,6 +189,8 @@ describe('native scripts on Redis', () => {
     ]);
     assert.deepEqual(await entries('append-b'), [[`1-${now}`, '{"d":"b1"}']]);
     assert.deepEqual(await entries('append-completed'), []);
+    // The refused append gave its sequence back: the completed stream still ends at 0.
+    assert.equal(await client.hGet(keys.stream(address('append-completed')).metadata, 'l'), completedLast(0));
     const metadata = await client.hGetAll(keys.stream(address('append-a')).metadata);
     assert.equal(metadata.l, '3');
     assert.equal(metadata.t, String(now));
@@ -206,18 +218,24 @@ describe('native scripts on Redis', () => {
     const marks = Array.from({ length: 12 }, (_, index) => [`${index + 1}-${now}`, index < 10 ? { lost: '1' } : { skip: '1' }]);
     assert.deepEqual(entries, [...marks, [`13-${now}`, { e: '{"d":13}' }]]);
     const metadata = await client.hGetAll(stream.metadata);
-    assert.deepEqual([metadata.m, metadata.c, metadata.l], ['polling', '0', '13']);
+    assert.deepEqual([metadata.m, metadata.l], ['polling', '13']);
     assert.ok((await client.pTTL(stream.metadata)) > 0, 'the restored metadata expires');
   });
 
   it('update: stores the mode and completion asked for; leaves completion alone when not given; answers a deleted session', async () => {
     await run(OPEN_STREAM, openInput('update'));
     const stream = keys.stream(address('update'));
+    await client.hSet(stream.metadata, 'l', '7');
+    const state = async () => [await client.hGet(stream.metadata, 'm'), await client.hGet(stream.metadata, 'l')];
     const args = { now: Date.now(), metadataTtl: 25_000, mode: 'polling', knownLast: 0, channel: 'c', message: '' };
     assert.deepEqual(await run(UPDATE_STREAM, { keys: stream, args: { ...args, completed: true } }), { status: 'updated' });
-    assert.deepEqual([await client.hGet(stream.metadata, 'm'), await client.hGet(stream.metadata, 'c')], ['polling', '1']);
+    assert.deepEqual(await state(), ['polling', completedLast(7)]);
+    assert.deepEqual(await run(UPDATE_STREAM, { keys: stream, args: { ...args, completed: true } }), { status: 'updated' });
+    assert.deepEqual(await state(), ['polling', completedLast(7)], 'completing twice changes nothing');
     assert.deepEqual(await run(UPDATE_STREAM, { keys: stream, args: { ...args, mode: 'streaming' } }), { status: 'updated' });
-    assert.deepEqual([await client.hGet(stream.metadata, 'm'), await client.hGet(stream.metadata, 'c')], ['streaming', '1']);
+    assert.deepEqual(await state(), ['streaming', completedLast(7)]);
+    assert.deepEqual(await run(UPDATE_STREAM, { keys: stream, args: { ...args, completed: false } }), { status: 'updated' });
+    assert.deepEqual(await state(), ['polling', '7']);
     const ttl = await client.pTTL(stream.metadata);
     assert.ok(ttl > 0 && ttl <= 25_000, `metadata TTL ${ttl}`);
     await client.set(stream.tombstone, '1', { PX: 60_000 });
@@ -268,6 +286,11 @@ describe('native scripts on Redis', () => {
     assert.deepEqual(await run(READ_STREAM, { keys: stream, args }), {
       status: 'found',
       snapshot: { mode: 'streaming', completed: false, firstSequence: 1, lastSequence: 2 },
+    });
+    await setCompleted('read', true);
+    assert.deepEqual(await run(READ_STREAM, { keys: stream, args }), {
+      status: 'found',
+      snapshot: { mode: 'streaming', completed: true, firstSequence: 1, lastSequence: 2 },
     });
     assert.deepEqual(await run(READ_STREAM, { keys: keys.stream(address('read', 'unknown')), args }), { status: 'missing' });
     await client.set(stream.tombstone, '1', { PX: 60_000 });

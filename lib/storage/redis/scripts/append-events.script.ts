@@ -96,11 +96,15 @@ local max_events_count = tonumber(max_events)
 local wakeup_head = message .. ${WAKEUP_TIME_MARK_LUA} .. now
 
 local function append(tombstone, metadata, events, count, count_text, known_last, channel, writer_state, offset)
-  if redis.call('HGET', metadata, 'c') == '1' then return STREAM_COMPLETED end
-  local restart_ttls = string.byte(writer_state, 1) == ${FLAG_SET_BYTE}
   -- The sequence is taken first: should anything below fail, no later append reuses it.
   -- The count as given (a string): a Lua number would be formatted back into one on each call.
   local last = redis.call('HINCRBY', metadata, 'l', count_text)
+  if last < 0 then
+    -- Completed (see decode_last): the sequences are given back, so the value still decodes.
+    redis.call('HINCRBY', metadata, 'l', -count)
+    return STREAM_COMPLETED
+  end
+  local restart_ttls = string.byte(writer_state, 1) == ${FLAG_SET_BYTE}
   if last == count and redis.call('HEXISTS', metadata, 'm') == 0 then
     -- HINCRBY found no metadata and made a stub: the session was deleted (its keys go after its
     -- tombstone is set), or the metadata expired or was evicted while the writer was open.
@@ -197,11 +201,12 @@ return results
  * Appends events to one or more streams (of any sessions on a single server; of one hash slot on
  * a cluster). For each stream, all or nothing: the events get its next sequences, the retention
  * cap trims the oldest, the wake-up is published, and the TTLs restart when the writer asks.
- * Commands per stream are what a write costs Redis, so it keeps to four in the usual case
- * (HGET of the completion, HINCRBY, XADD, PUBLISH): the TTLs restart only when the writer asks (a
- * tenth of the shorter TTL after it last did), and the rarer cases (a missing key, a deleted
- * session) are detected from what those commands answer. Arguments and Lua strings cost Redis
- * nearly as much as the commands (see {@link APPEND_STREAM_LAYOUT}), so there are few of them.
+ * Commands per stream are what a write costs Redis, so it keeps to three in the usual case
+ * (HINCRBY, XADD, PUBLISH): the completion is told by what HINCRBY answers (see `decode_last`),
+ * the TTLs restart only when the writer asks (a tenth of the shorter TTL after it last did), and
+ * the rarer cases (a missing key, a deleted session) are detected from what those commands
+ * answer. Arguments and Lua strings cost Redis nearly as much as the commands (see
+ * {@link APPEND_STREAM_LAYOUT}), so there are few of them.
  *
  * The session tombstone is looked at only when the metadata is missing: deleting a session sets
  * the tombstone and then removes the keys, so an append that lands in between is removed with

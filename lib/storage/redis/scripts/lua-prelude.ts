@@ -7,7 +7,8 @@ import { luaName } from './script-layout';
  * caller; TTLs are milliseconds.
  *
  * Stream metadata (a hash):
- *   m  mode ('streaming' | 'polling')   c  completed ('1' | '0')   l  last assigned sequence
+ *   m  mode ('streaming' | 'polling')
+ *   l  last assigned sequence, and whether the stream is completed (see `decode_last`)
  *   w  when the mode or completion was last written
  *   t  when an event was last written (updated when the TTLs restart, so up to a tenth of a TTL old)
  * The metadata was last written at the later of w and t: its absolute limit counts from there.
@@ -42,6 +43,24 @@ const REPLY_CODE_BINDINGS = Object.entries(ScriptReplyCode)
 
 /** The reply codes, then the functions every script may use. */
 export const LUA_PRELUDE = `${REPLY_CODE_BINDINGS}
+
+-- A completed stream's l holds -(last sequence) - COMPLETED_OFFSET: the HINCRBY that takes an
+-- append's sequences then answers the completion too, with no other command, and the value stays
+-- negative with any count added. The offset is far above any sequence and below 2^53.
+local COMPLETED_OFFSET = 1e15
+
+-- The last sequence and the completion held by an l value (a number or its text).
+local function decode_last(l)
+  l = tonumber(l)
+  if l < 0 then return -l - COMPLETED_OFFSET, true end
+  return l, false
+end
+
+-- The l value of a stream with this last sequence, completed or not (as text: a large Lua number
+-- would be formatted in exponent notation).
+local function encode_last(last, completed)
+  return string.format('%d', completed and -last - COMPLETED_OFFSET or last)
+end
 
 -- Extends the TTL of an existing key to ttl ms when that adds more than slack ms; never shortens it.
 local function extend(key, ttl, slack)
@@ -81,7 +100,7 @@ local function restore_metadata(metadata, events, mode, known_last, now)
       end
     end
   end
-  redis.call('HSET', metadata, 'm', mode, 'c', '0', 'l', last, 'w', now)
+  redis.call('HSET', metadata, 'm', mode, 'l', last, 'w', now)
   if newest_at then redis.call('HSET', metadata, 't', newest_at) end
   return last
 end

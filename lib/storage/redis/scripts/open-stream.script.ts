@@ -33,18 +33,20 @@ const lua = luaScript(
   'open',
   `${OPEN_STREAM_LAYOUT.luaBindings()}
 if redis.call('EXISTS', tombstone_key) == 1 then return SESSION_DELETED end
-if reopen_completed == '0' and redis.call('HGET', metadata_key, 'c') == '1' then return STREAM_COMPLETED end
+local stored_last = redis.call('HGET', metadata_key, 'l')
+local last, completed
+if stored_last then last, completed = decode_last(stored_last) end
+if reopen_completed == '0' and completed then return STREAM_COMPLETED end
 if redis.call('SISMEMBER', index_key, member) == 0 and redis.call('SCARD', index_key) >= tonumber(max_streams) then return SESSION_FULL end
 redis.call('SADD', index_key, member)
 redis.call('PEXPIRE', index_key, index_ttl)
-local last = redis.call('HGET', metadata_key, 'l')
-if last then
-  redis.call('HSET', metadata_key, 'm', mode, 'c', '0', 'w', now)
+if stored_last then
+  redis.call('HSET', metadata_key, 'm', mode, 'l', encode_last(last, false), 'w', now)
 else
   last = restore_metadata(metadata_key, events_key, mode, 0, now)
 end
 redis.call('PEXPIRE', metadata_key, metadata_ttl)
-return tonumber(last)
+return last
 `,
 );
 

@@ -19,22 +19,22 @@ const lua = luaScript(
   'read',
   `${READ_STREAM_LAYOUT.luaBindings()}
 if redis.call('EXISTS', tombstone_key) == 1 then return {'deleted'} end
-local state = redis.call('HMGET', metadata_key, 'm', 'c', 'l', 'w', 't')
+local state = redis.call('HMGET', metadata_key, 'm', 'l', 'w', 't')
 if not state[1] then return {'missing'} end
 now = tonumber(now)
-local last = tonumber(state[3]) or 0
+local last, completed = decode_last(state[2] or 0)
 local length = redis.call('XLEN', events_key)
 local first = last - length + 1
 -- The retention cap never empties a stream: no events at all means they expired or were evicted,
 -- the last one too. A client that has it missed nothing; any other is told its history is gone.
 if length == 0 and last > 0 then first = last end
 event_sliding, metadata_sliding = tonumber(event_sliding), tonumber(metadata_sliding)
-local metadata_written_at = written_at(state[4], state[5]) or now
+local metadata_written_at = written_at(state[3], state[4]) or now
 extend(metadata_key, math.min(metadata_sliding, metadata_written_at + tonumber(metadata_absolute) - now), metadata_sliding / 10)
-if state[5] then
-  extend(events_key, math.min(event_sliding, tonumber(state[5]) + tonumber(event_absolute) - now), event_sliding / 10)
+if state[4] then
+  extend(events_key, math.min(event_sliding, tonumber(state[4]) + tonumber(event_absolute) - now), event_sliding / 10)
 end
-return {'found', state[1], state[2], first, last}
+return {'found', state[1], completed and '1' or '0', first, last}
 `,
 );
 

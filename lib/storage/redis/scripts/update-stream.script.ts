@@ -32,9 +32,13 @@ const lua = luaScript(
   'update',
   `${UPDATE_STREAM_LAYOUT.luaBindings()}
 if redis.call('EXISTS', tombstone_key) == 1 then return SESSION_DELETED end
-if not redis.call('HGET', metadata_key, 'l') then restore_metadata(metadata_key, events_key, mode, known_last, now) end
+local stored_last = redis.call('HGET', metadata_key, 'l')
+if not stored_last then stored_last = restore_metadata(metadata_key, events_key, mode, known_last, now) end
 redis.call('HSET', metadata_key, 'm', mode, 'w', now)
-if completed ~= '' then redis.call('HSET', metadata_key, 'c', completed) end
+if completed ~= '' then
+  local last, was_completed = decode_last(stored_last)
+  if was_completed ~= (completed == '1') then redis.call('HSET', metadata_key, 'l', encode_last(last, not was_completed)) end
+end
 redis.call('PEXPIRE', metadata_key, metadata_ttl)
 if message ~= '' then redis.call('PUBLISH', channel, message) end
 return 0
