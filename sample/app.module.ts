@@ -32,7 +32,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []),
-        SseEventStoreModule.forRoot({ keepAliveInterval: config.keepAliveInterval, retryInterval: config.retryInterval }),
+        SseEventStoreModule.forRoot({
+          keepAliveInterval: config.keepAliveInterval,
+          retryInterval: config.retryInterval,
+          keyPrefix: config.keyPrefix,
+        }),
         TerminusModule,
         ...(metrics ? [MetricsModule.register(metrics)] : []),
       ],

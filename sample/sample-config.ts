@@ -8,11 +8,13 @@ export interface SampleConfig {
   keepAliveInterval?: number;
   /** `SSE_RETRY_MS`: the `retry:` sent to clients; `undefined` keeps the library's default. */
   retryInterval?: number;
+  /** `SSE_KEY_PREFIX`: the first part of every key and channel; `undefined` keeps the library's default (`sse`). */
+  keyPrefix?: string;
 }
 
 const DEFAULT_PORT = 3000;
 
-/** Reads `PORT` and `REDIS_URL`; rejects values that cannot work, so a typo fails at start-up. */
+/** Reads `PORT`, `REDIS_URL` and the `SSE_*` settings; rejects values that cannot work, so a typo fails at start-up. */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const rawPort = env.PORT?.trim();
   const port = rawPort ? Number(rawPort) : DEFAULT_PORT;
@@ -25,7 +27,11 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
   }
   const keepAliveInterval = readMilliseconds(env, 'SSE_KEEPALIVE_MS', 0);
   const retryInterval = readMilliseconds(env, 'SSE_RETRY_MS', 1);
-  return { port, redisUrl, keepAliveInterval, retryInterval };
+  const keyPrefix = env.SSE_KEY_PREFIX?.trim() || undefined;
+  if (keyPrefix !== undefined && !/^[\w.-]+$/.test(keyPrefix)) {
+    throw new Error(`SSE_KEY_PREFIX may hold letters, digits, '_', '.' and '-' only, got '${keyPrefix}'.`);
+  }
+  return { port, redisUrl, keepAliveInterval, retryInterval, keyPrefix };
 }
 
 /** An optional integer number of milliseconds, at least `min`; anything else fails at start-up. */

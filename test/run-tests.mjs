@@ -7,6 +7,7 @@
 // (tsconfig.unit.json). --parallel runs one file per CPU at a time, for tests that share nothing
 // (the fast tier). FILTER keeps the files whose path contains it.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,12 +50,41 @@ if (files.length === 0) {
   console.error(`No test files under ${root}${conditions.length ? ` ${conditions.join(', ')}` : ''}.`);
   process.exit(1);
 }
+// Every key a test writes to the shared Redis starts with `sse-test-<run>-` (test/support/caches.ts):
+// removed when the run ends, passed or failed, so runs leave nothing behind for hours of TTL.
+const testRun = process.env.SSE_TEST_RUN ?? randomBytes(4).toString('hex');
 // A test that hangs fails after 5 minutes instead of holding the run until CI gives up.
 const result = spawnSync(
   process.execPath,
   ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-reporter=spec', ...files],
   {
     stdio: 'inherit',
+    env: { ...process.env, SSE_TEST_RUN: testRun },
   },
 );
+await removeTestKeys(`sse-test-${testRun}-*`);
 process.exit(result.status ?? 1);
+
+/** Unlinks the keys matching `pattern` in the Redis at REDIS_URL; nothing to do when none answers (the fast tier needs none). */
+async function removeTestKeys(pattern) {
+  const { createClient } = await import('@redis/client');
+  const client = createClient({
+    url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    socket: { connectTimeout: 2_000, reconnectStrategy: false },
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch {
+    return;
+  }
+  let removed = 0;
+  try {
+    for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1_000 })) {
+      if (keys.length > 0) removed += await client.unlink(keys);
+    }
+  } finally {
+    client.destroy();
+  }
+  if (removed > 0) console.log(`Removed the ${removed} keys this run's tests left in Redis (${pattern}).`);
+}

@@ -177,7 +177,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const log = options.log ?? (() => undefined);
   validate(options);
   await checkDescriptorLimit(options.clients + options.idleClients);
-  // The sample has no key prefix setting: fresh session ids keep runs apart in the shared Redis.
+  // Fresh session ids keep runs apart in the shared Redis (the instances' key prefix is per process too).
   const runId = randomUUID().slice(0, 8);
   const sessionOf = (stream: number): string => `soak-${runId}-${stream}`;
   const streamId = 'feed';

@@ -17,7 +17,11 @@ export class McpNestSampleModule {
       module: McpNestSampleModule,
       imports: [
         ...(config.redisUrl ? [sharedRedisCache(config.redisUrl)] : []),
-        SseEventStoreModule.forRoot({ keepAliveInterval: config.keepAliveInterval, retryInterval: config.retryInterval }),
+        SseEventStoreModule.forRoot({
+          keepAliveInterval: config.keepAliveInterval,
+          retryInterval: config.retryInterval,
+          keyPrefix: config.keyPrefix,
+        }),
       ],
       controllers: [CountdownTools],
     };

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { createClient } from '@redis/client';
 import { McpContext, McpStrategy, StreamableHttpTransport, type McpTransportContext } from '@rekog/mcp-nest';
 import { SseEventStore } from '../../lib';
 import {
@@ -20,6 +19,8 @@ import { McpNestSampleModule } from '../../sample/mcp-nest/mcp-nest-sample.modul
 import { waitFor } from '../support/async';
 import { bounded } from '../support/bounded';
 import { REDIS_URL } from '../support/caches';
+import { mcpSessionKeys } from '../support/mcp-session-keys';
+import { SAMPLE_KEY_PREFIX } from '../support/sample-environment';
 import { CapturingLogger } from '../support/capturing-logger';
 import { CuttingProxy, type ProxiedExchange } from '../support/cutting-proxy';
 import { McpNestSampleProcess } from '../support/mcp-nest-sample-process';
@@ -116,28 +117,6 @@ function assertCutAsArmed(chain: ProxiedExchange[], cutsAfter: number[]): void {
   for (const resumed of chain.slice(1)) assert.equal(resumed.method, 'GET');
   const ids = chain.flatMap((exchange) => exchange.events.map((event) => event.id).filter((id): id is string => id !== undefined));
   assert.equal(new Set(ids).size, ids.length, 'no event was sent twice');
-}
-
-/** The Redis keys (default layout, prefix `sse`) of the store sessions of an MCP session. */
-async function redisKeysOf(mcpSessionId: string): Promise<string[]> {
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  try {
-    // Store sessions of an MCP session have ids that start with the MCP session id: the base64url
-    // of its first whole 3-byte groups is a prefix of theirs.
-    const bytes = Buffer.from(mcpSessionId, 'utf8');
-    const stem = bytes.subarray(0, bytes.length - (bytes.length % 3)).toString('base64url');
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `sse:v1:{${stem}*`, COUNT: 1000 })) keys.push(...batch);
-    return keys
-      .filter((key) => {
-        const encoded = /^sse:v1:\{([^}]*)\}/.exec(key)?.[1];
-        return encoded !== undefined && Buffer.from(encoded, 'base64url').toString('utf8').startsWith(mcpSessionId);
-      })
-      .sort();
-  } finally {
-    await client.close();
-  }
 }
 
 describe('ResumableStreamableHttpTransport refuses what it cannot serve', () => {
@@ -388,24 +367,24 @@ for (const backend of BACKENDS) {
           await client.client.callTool({ name: 'countdown', arguments: { count: 2, intervalMs: 0 } });
         }
         const [endedId, otherId] = [ended.sessionId, other.sessionId];
-        const before = await redisKeysOf(endedId);
+        const before = (await mcpSessionKeys(SAMPLE_KEY_PREFIX, endedId)).keys;
         assert.ok(
           before.some((key) => /:r1:e:/.test(key)),
           `the session's events are in Redis: ${before.join(', ')}`,
         );
-        const otherBefore = await redisKeysOf(otherId);
+        const otherBefore = (await mcpSessionKeys(SAMPLE_KEY_PREFIX, otherId)).keys;
         assert.ok(otherBefore.some((key) => /:r1:e:/.test(key)));
 
         await ended.endSession();
 
-        const left = await redisKeysOf(endedId);
+        const left = (await mcpSessionKeys(SAMPLE_KEY_PREFIX, endedId)).keys;
         // Only the session's tombstone is left (it makes late writes fail); no stream, no index.
         assert.deepEqual(
           left.filter((key) => !key.endsWith(':r1:d')),
           [],
           'no stream of the session is left in Redis',
         );
-        assert.deepEqual(await redisKeysOf(otherId), otherBefore, "the other session's keys are untouched");
+        assert.deepEqual((await mcpSessionKeys(SAMPLE_KEY_PREFIX, otherId)).keys, otherBefore, "the other session's keys are untouched");
         t.diagnostic(`Redis keys of the ended session: ${before.length} before DELETE, ${left.length} after (tombstone)`);
       });
     }

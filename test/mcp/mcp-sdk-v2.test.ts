@@ -8,7 +8,6 @@ import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { EventStore as V2EventStore, JSONRPCMessage as V2Message } from '@modelcontextprotocol/server';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { createClient } from '@redis/client';
 import { SseEventStore } from '../../lib';
 import { type McpJsonRpcMessage, type McpReplayTarget, McpSessionEventStore, type McpStoredMessage } from '../../lib/mcp';
 import { createSseEventStore } from '../../lib/testing';
@@ -17,6 +16,8 @@ import { MCP_RETRY_INTERVAL_MS as MCP_V2_RETRY_INTERVAL_MS } from '../../sample/
 import { waitFor } from '../support/async';
 import { bounded } from '../support/bounded';
 import { REDIS_URL } from '../support/caches';
+import { type McpSessionKeys, mcpSessionKeys } from '../support/mcp-session-keys';
+import { SAMPLE_KEY_PREFIX } from '../support/sample-environment';
 import { CapturingLogger } from '../support/capturing-logger';
 import { CuttingProxy, type ProxiedExchange } from '../support/cutting-proxy';
 import {
@@ -107,31 +108,6 @@ function assertCutAsArmed(chain: ProxiedExchange[], cutsAfter: number[], notific
   for (const resumed of chain.slice(1)) assert.equal(resumed.method, 'GET');
   const ids = eventIdsOf(chain);
   assert.equal(new Set(ids).size, ids.length, 'no event was sent twice');
-}
-
-/** The store session ids (decoded) of the native Redis layout's keys that belong to the MCP session. */
-async function redisSessionsOf(mcpSessionId: string): Promise<{ keys: string[]; sessions: Set<string> }> {
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  try {
-    // Store sessions of an MCP session have ids that start with the MCP session id: the base64url of
-    // its first whole 3-byte groups is a prefix of theirs.
-    const bytes = Buffer.from(mcpSessionId, 'utf8');
-    const stem = bytes.subarray(0, bytes.length - (bytes.length % 3)).toString('base64url');
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `sse:v1:{${stem}*`, COUNT: 1000 })) keys.push(...batch);
-    const sessions = new Set<string>();
-    const owned = keys.filter((key) => {
-      const encoded = /^sse:v1:\{([^}]*)\}/.exec(key)?.[1];
-      const session = encoded === undefined ? undefined : Buffer.from(encoded, 'base64url').toString('utf8');
-      if (session === undefined || !session.startsWith(mcpSessionId)) return false;
-      sessions.add(session);
-      return true;
-    });
-    return { keys: owned.sort(), sessions };
-  } finally {
-    await client.close();
-  }
 }
 
 describe('McpSessionEventStore as the SDK v2 EventStore', () => {
@@ -398,9 +374,9 @@ for (const backend of BACKENDS) {
         until: hasResponseTo(99),
       });
       ids.push(...call.events.map((event) => event.id!));
-      let stored: Awaited<ReturnType<typeof redisSessionsOf>> | undefined;
+      let stored: McpSessionKeys | undefined;
       if (backend.redisUrl) {
-        stored = await redisSessionsOf(sessionId);
+        stored = await mcpSessionKeys(SAMPLE_KEY_PREFIX, sessionId);
         assert.ok(
           stored.keys.some((key) => /:r1:e:/.test(key)),
           `the session's events are in Redis: ${stored.keys.join(', ')}`,
@@ -418,7 +394,7 @@ for (const backend of BACKENDS) {
       });
       assert.equal(again.status, 404);
       if (backend.redisUrl) {
-        const left = await redisSessionsOf(sessionId);
+        const left = await mcpSessionKeys(SAMPLE_KEY_PREFIX, sessionId);
         // Only the session's tombstone is left (it makes late writes fail); no stream, no index.
         assert.deepEqual(
           left.keys.filter((key) => !key.endsWith(':r1:d')),

@@ -80,7 +80,13 @@ async function createValkeyTestCache(url: string): Promise<TestCache> {
   };
 }
 
+/**
+ * What every test key prefix starts with in this run: `sse-test-<run>-`, the run named by
+ * `SSE_TEST_RUN` (the test runner sets it, and removes the run's keys from `REDIS_URL` at the end).
+ */
+const TEST_RUN_KEY_PREFIX = `sse-test-${process.env.SSE_TEST_RUN ?? 'adhoc'}-`;
+
 /** A key prefix no other test uses, so suites need no flush between tests. */
 export function uniquePrefix(): string {
-  return `sse-test-${randomUUID()}`;
+  return `${TEST_RUN_KEY_PREFIX}${randomUUID()}`;
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { sampleEnvironment } from './sample-environment';
 
 /**
  * The compiled `@rekog/mcp-nest` sample, next to the compiled tests (build/sample/mcp-nest/main.js
@@ -35,10 +36,7 @@ export class McpNestSampleProcess {
 
   /** Starts the sample and resolves once it listens; rejects (with its output) if it exits or hangs first. */
   static start(options: { redisUrl?: string } = {}): Promise<McpNestSampleProcess> {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', NO_COLOR: '1' };
-    delete env.REDIS_URL;
-    delete env.FORCE_COLOR;
-    if (options.redisUrl !== undefined) env.REDIS_URL = options.redisUrl;
+    const env = sampleEnvironment(0, options.redisUrl);
     const child = spawn(process.execPath, [MCP_NEST_SAMPLE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const log = { text: '' };

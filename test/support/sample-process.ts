@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { sampleEnvironment } from './sample-environment';
 
 /** The compiled sample app, next to the compiled tests. */
 const SAMPLE_MAIN = path.join(__dirname, '../../sample/main.js');
@@ -13,7 +14,7 @@ const LISTENING = /Listening on (http:\/\/localhost:(\d+))/;
 export interface SampleProcessOptions {
   /** Port to listen on; 0 (default) lets the system pick a free one. */
   port?: number;
-  /** Shares streams through this Redis; without it the sample keeps them in memory. */
+  /** Shares streams through this Redis (under `SAMPLE_KEY_PREFIX`); without it the sample keeps them in memory. */
   redisUrl?: string;
   /** Options for node itself, before the sample's script (e.g. `--require` of a probe). */
   nodeArguments?: string[];
@@ -44,10 +45,7 @@ export class SampleProcess {
 
   /** Starts the sample and resolves once it listens; rejects (with its output) if it exits or hangs first. */
   static start(options: SampleProcessOptions = {}): Promise<SampleProcess> {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(options.port ?? 0), NO_COLOR: '1' };
-    delete env.REDIS_URL;
-    delete env.FORCE_COLOR;
-    if (options.redisUrl !== undefined) env.REDIS_URL = options.redisUrl;
+    const env = sampleEnvironment(options.port ?? 0, options.redisUrl);
     const child = spawn(process.execPath, [...(options.nodeArguments ?? []), SAMPLE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const log = { text: '' };
