@@ -23,7 +23,7 @@ import { mcpSessionKeys } from '../support/mcp-session-keys';
 import { SAMPLE_KEY_PREFIX } from '../support/sample-environment';
 import { CapturingLogger } from '../support/capturing-logger';
 import { CuttingProxy, type ProxiedExchange } from '../support/cutting-proxy';
-import { McpNestSampleProcess } from '../support/mcp-nest-sample-process';
+import { SampleProcess } from '../support/sample-process';
 import { McpSdkClient, oneTo, resultText } from '../support/mcp-sdk-client';
 import { McpSdkV2Client } from '../support/mcp-sdk-v2-client';
 import { isToolCall, lastEventIdOf, messagesOf, ResumeChain, sessionOf } from '../support/resume-chain';
@@ -237,7 +237,7 @@ describe('ResumableStreamableHttpTransport refuses what it cannot serve', () => 
 
 for (const backend of BACKENDS) {
   describe(`@rekog/mcp-nest on ResumableStreamableHttpTransport (sample/mcp-nest), ${backend.name}`, () => {
-    let app: McpNestSampleProcess;
+    let app: SampleProcess;
     let proxy: CuttingProxy;
     const clients: AnyClient[] = [];
 
@@ -248,7 +248,7 @@ for (const backend of BACKENDS) {
     }
 
     before(async () => {
-      app = await McpNestSampleProcess.start({ redisUrl: backend.redisUrl });
+      app = await SampleProcess.start({ sample: 'mcp-nest', redisUrl: backend.redisUrl });
       proxy = await CuttingProxy.start(app.url);
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { REDIS_URL } from '../support/caches';
 import { CuttingProxy, type ProxiedExchange } from '../support/cutting-proxy';
-import { McpNestSampleProcess } from '../support/mcp-nest-sample-process';
+import { SampleProcess } from '../support/sample-process';
 import { McpSdkClient, oneTo, resultText } from '../support/mcp-sdk-client';
 import { McpSdkV2Client } from '../support/mcp-sdk-v2-client';
 
@@ -17,13 +17,13 @@ const TEST_TIMEOUT = { timeout: 90_000 };
 const COUNT = 20;
 
 describe('@rekog/mcp-nest with ResumableStreamableHttpTransport: a resumption served by the other instance', () => {
-  let instanceA: McpNestSampleProcess;
-  let instanceB: McpNestSampleProcess;
+  let instanceA: SampleProcess;
+  let instanceB: SampleProcess;
 
   before(async () => {
     [instanceA, instanceB] = await Promise.all([
-      McpNestSampleProcess.start({ redisUrl: REDIS_URL }),
-      McpNestSampleProcess.start({ redisUrl: REDIS_URL }),
+      SampleProcess.start({ sample: 'mcp-nest', redisUrl: REDIS_URL }),
+      SampleProcess.start({ sample: 'mcp-nest', redisUrl: REDIS_URL }),
     ]);
   });
   after(() => Promise.all([instanceA?.stop(), instanceB?.stop()]));

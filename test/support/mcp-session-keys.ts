@@ -1,4 +1,5 @@
 import { createClient } from '@redis/client';
+import { KeyNamespace } from '../../lib/encoding/key-namespace';
 import { REDIS_URL } from './caches';
 
 /** The Redis keys of the native layout under `keyPrefix` that belong to an MCP session, and its store sessions (decoded). */
@@ -16,7 +17,8 @@ export async function mcpSessionKeys(keyPrefix: string, mcpSessionId: string): P
     // its first whole 3-byte groups is a prefix of theirs.
     const bytes = Buffer.from(mcpSessionId, 'utf8');
     const stem = bytes.subarray(0, bytes.length - (bytes.length % 3)).toString('base64url');
-    const root = `${keyPrefix}:v1:{`;
+    // Where a session's hash tag starts: the store's namespace, then '{'.
+    const root = `${new KeyNamespace(keyPrefix).root}{`;
     const keys: string[] = [];
     for await (const batch of client.scanIterator({ MATCH: `${root}${stem}*`, COUNT: 1000 })) keys.push(...batch);
     const sessions = new Set<string>();

@@ -2,9 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { sampleEnvironment } from './sample-environment';
 
-/** The compiled sample app, next to the compiled tests. */
-const SAMPLE_MAIN = path.join(__dirname, '../../sample/main.js');
-/** Start-up takes well under a second; this only turns a hang into a failure. */
+/**
+ * The compiled sample apps, next to the compiled tests (build/sample/ when the tests run from
+ * build/, as in CI; wherever `tsc --outDir` put both otherwise): the SSE sample, and the
+ * `@rekog/mcp-nest` sample that serves `/mcp`.
+ */
+const SAMPLE_MAINS = {
+  sse: path.join(__dirname, '../../sample/main.js'),
+  'mcp-nest': path.join(__dirname, '../../sample/mcp-nest/main.js'),
+} as const;
+/** Start-up takes a second or two; this only turns a hang into a failure. */
 const START_TIMEOUT_MS = 30_000;
 /** How long `stop()` lets a SIGTERM work before it kills. */
 const STOP_GRACE_MS = 10_000;
@@ -12,6 +19,8 @@ const MAX_OUTPUT_CHARS = 200_000;
 const LISTENING = /Listening on (http:\/\/localhost:(\d+))/;
 
 export interface SampleProcessOptions {
+  /** Which sample app to start (default `sse`). */
+  sample?: keyof typeof SAMPLE_MAINS;
   /** Port to listen on; 0 (default) lets the system pick a free one. */
   port?: number;
   /** Shares streams through this Redis (under `SAMPLE_KEY_PREFIX`); without it the sample keeps them in memory. */
@@ -31,7 +40,10 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** The sample app running as a child process (`node sample/main.js`), ready to take requests. */
+/**
+ * A sample app running as a child process (`node sample/main.js`, or `sample/mcp-nest/main.js`),
+ * in memory or on Redis, ready to take requests.
+ */
 export class SampleProcess {
   private constructor(
     private readonly child: ChildProcess,
@@ -45,8 +57,9 @@ export class SampleProcess {
 
   /** Starts the sample and resolves once it listens; rejects (with its output) if it exits or hangs first. */
   static start(options: SampleProcessOptions = {}): Promise<SampleProcess> {
+    const main = SAMPLE_MAINS[options.sample ?? 'sse'];
     const env = sampleEnvironment(options.port ?? 0, options.redisUrl);
-    const child = spawn(process.execPath, [...(options.nodeArguments ?? []), SAMPLE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArguments ?? []), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const log = { text: '' };
     const exited = new Promise<SampleExit>((resolve) => {
@@ -62,7 +75,7 @@ export class SampleProcess {
         settled = true;
         clearTimeout(timer);
         child.kill('SIGKILL');
-        reject(new Error(`The sample app ${reason}. Its output:\n${log.text}`));
+        reject(new Error(`The sample app (${main}) ${reason}. Its output:\n${log.text}`));
       };
       const timer = setTimeout(() => fail(`did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
       const collect = (chunk: Buffer): void => {
@@ -96,7 +109,7 @@ export class SampleProcess {
     return this.exited;
   }
 
-  /** Stops the process: SIGTERM, then SIGKILL if it is still running after a grace period. Safe to call twice. */
+  /** Stops the process: SIGTERM (a graceful shutdown), then SIGKILL if it is still running after a grace period. Safe to call twice. */
   async stop(): Promise<SampleExit> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
     this.child.kill('SIGTERM');
