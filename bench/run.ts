@@ -34,6 +34,7 @@ import { roundTrips } from './scenarios/round-trips';
 import { type BenchResult, SCENARIO_NAMES, type Scenario } from './scenarios/scenario';
 import { writeThroughput } from './scenarios/write-throughput';
 import { FULL_SIZES, QUICK_SIZES } from './support/bench-sizes';
+import { collectGarbage } from './support/heap';
 import { registerOtelSdkWhenRequested } from './support/otel-sdk';
 import { describeEnvironment } from './support/run-environment';
 
@@ -99,6 +100,7 @@ async function main(): Promise<number> {
     if (options.only && !scenario.names.some((name) => options.only!.includes(name))) continue;
     process.stderr.write(`${scenario.names.join(', ')}\n`);
     const scenarioStarted = Date.now();
+    collectGarbage();
     try {
       results.push(...(await scenario.run({ sizes, targets, log })));
       log(`(${((Date.now() - scenarioStarted) / 1_000).toFixed(1)} s)`);
