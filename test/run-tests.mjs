@@ -53,6 +53,8 @@ if (files.length === 0) {
 // Every key a test writes to the shared Redis starts with `sse-test-<run>-` (test/support/caches.ts):
 // removed when the run ends, passed or failed, so runs leave nothing behind for hours of TTL.
 const testRun = process.env.SSE_TEST_RUN ?? randomBytes(4).toString('hex');
+/** The set in which `@keyv/valkey`, without a namespace, lists the keys it wrote. */
+const KEYV_VALKEY_NAME_SET = 'namespace:';
 // A test that hangs fails after 5 minutes instead of holding the run until CI gives up.
 const result = spawnSync(
   process.execPath,
@@ -79,12 +81,19 @@ async function removeTestKeys(pattern) {
     return;
   }
   let removed = 0;
+  let unlisted = 0;
   try {
     for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1_000 })) {
       if (keys.length > 0) removed += await client.unlink(keys);
+    }
+    // `@keyv/valkey` also records the name of every key it writes in this set (its default,
+    // `useRedisSets`), which has no TTL and outlives the keys: the run's names are taken out too.
+    for await (const names of client.sScanIterator(KEYV_VALKEY_NAME_SET, { MATCH: pattern, COUNT: 1_000 })) {
+      if (names.length > 0) unlisted += await client.sRem(KEYV_VALKEY_NAME_SET, names);
     }
   } finally {
     client.destroy();
   }
   if (removed > 0) console.log(`Removed the ${removed} keys this run's tests left in Redis (${pattern}).`);
+  if (unlisted > 0) console.log(`Removed ${unlisted} of their names from the set \`${KEYV_VALKEY_NAME_SET}\` that @keyv/valkey keeps.`);
 }
