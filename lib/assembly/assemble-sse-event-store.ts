@@ -20,6 +20,7 @@ import { OutageLoggedStorage } from './outage-logged-storage';
 import { isProcessLocalCache } from './process-local-cache';
 import type { StoreBackendState } from './store-backend-state';
 import type { SseEventStoreTopology } from './store-topology';
+import { keepsValkeyKeySet, VALKEY_KEY_SET_WARNING } from './valkey-key-set';
 
 /** A store with its storage and wake-ups, and the one way to shut them down. */
 export interface AssembledSseEventStore extends StoreBackendState {
@@ -63,6 +64,7 @@ export function assembleSseEventStore(
   // through the very client they write on (the same server, so the same channels reach everyone).
   const publication: ScriptWakeupPublication | undefined =
     connection && redisWakeup && pubSub?.client === connection.client ? redisWakeup.publicationTarget : undefined;
+  if (!connection && keepsValkeyKeySet(cache)) new Logger('SseEventStore').warn(VALKEY_KEY_SET_WARNING);
   const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
   const inMemory = storageIsProcessLocal && options.storage !== 'generic';
   // An outage is something a backend out of this process has: the in-memory path only refuses

@@ -1,8 +1,9 @@
 import KeyvRedis, { createKeyv } from '@keyv/redis';
+import KeyvValkey from '@keyv/valkey';
 import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { Keyv } from 'keyv';
+import { Keyv } from 'keyv';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { SseEventStoreModule, type SseEventStoreModuleOptions } from '../../lib';
@@ -34,12 +35,21 @@ interface Started {
 
 let started: Started | undefined;
 const keyvs: Keyv[] = [];
+const valkeyStores: KeyvValkey[] = [];
 
 afterEach(async () => {
   await started?.app.close();
   started = undefined;
   for (const keyv of keyvs.splice(0)) await (keyv.store as KeyvRedis<unknown>).disconnect(true).catch(() => undefined);
+  for (const store of valkeyStores.splice(0)) await store.disconnect().catch(() => undefined);
 });
+
+/** A Keyv on `@keyv/valkey` with `options`, disconnected after the test. */
+function valkeyKeyv(options: { useRedisSets?: boolean } = {}): Keyv {
+  const store = new KeyvValkey(REDIS_URL, { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, ...options });
+  valkeyStores.push(store);
+  return new Keyv({ store });
+}
 
 /** A Keyv on Redis at `url`, disconnected after the test. */
 function redisKeyv(url = REDIS_URL): Keyv {
@@ -160,6 +170,33 @@ describe('the start-up line', () => {
     assert.equal(warnings.length, 1, JSON.stringify(lines()));
     // Test.createTestingModule's own root module imports both here.
     assert.match(String(warnings[0].message), /^A CacheModule is registered in RootTestModule but is not visible to SseEventStoreModule, /);
+  });
+});
+
+describe(`@keyv/valkey's key set on the generic path`, () => {
+  const KEY_SET_WARNING = /^The cache's @keyv\/valkey store lists the name of every key it writes in a set /;
+
+  it(`storage: 'generic' on a store that keeps its key set (its default): one warning that names the fix`, async () => {
+    const { lines } = await start([globalCache([valkeyKeyv()])], { storage: 'generic' });
+    const warnings = atWarnOrAbove(lines());
+    assert.equal(warnings.length, 1, JSON.stringify(lines()));
+    assert.equal(warnings[0].level, 'warn');
+    const warning = String(warnings[0].message);
+    assert.match(warning, KEY_SET_WARNING);
+    assert.match(warning, /\{ useRedisSets: false \}/);
+    assert.match(warning, /option storage at 'auto'/);
+  });
+
+  it(`storage: 'generic' on a store created with useRedisSets: false: no warning`, async () => {
+    const { startupLine, lines } = await start([globalCache([valkeyKeyv({ useRedisSets: false })])], { storage: 'generic' });
+    assert.match(startupLine(), /Storage: cache \(option storage: 'generic'/);
+    assert.deepEqual(atWarnOrAbove(lines()), []);
+  });
+
+  it('the native path on the same store: no warning, since it writes nothing through the store', async () => {
+    const { startupLine, lines } = await start([globalCache([valkeyKeyv()])]);
+    assert.match(startupLine(), /Storage: redis \(/);
+    assert.deepEqual(atWarnOrAbove(lines()), []);
   });
 });
 
