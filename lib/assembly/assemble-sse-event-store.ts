@@ -64,6 +64,7 @@ export function assembleSseEventStore(
   // through the very client they write on (the same server, so the same channels reach everyone).
   const publication: ScriptWakeupPublication | undefined =
     connection && redisWakeup && pubSub?.client === connection.client ? redisWakeup.publicationTarget : undefined;
+  // Without a native connection every event is written through the cache's store (the generic path).
   if (!connection && keepsValkeyKeySet(cache)) new Logger('SseEventStore').warn(VALKEY_KEY_SET_WARNING);
   const storageIsProcessLocal = !connection && isProcessLocalCache(cache);
   const inMemory = storageIsProcessLocal && options.storage !== 'generic';
