@@ -1,4 +1,5 @@
 import type { Cache } from 'cache-manager';
+import { isIovalkeyClient } from '../redis/iovalkey-pub-sub-client';
 
 /** What a `@keyv/valkey` 1 store (`KeyvValkey`) holds, as far as its key set goes. */
 interface KeyvValkeyLike {
@@ -14,7 +15,8 @@ interface KeyvValkeyLike {
  */
 export function keepsValkeyKeySet(cache: Cache): boolean {
   return ((cache.stores ?? []) as { store?: KeyvValkeyLike }[]).some(
-    (keyv) => keyv?.store?.redis !== undefined && keyv.store.opts?.useRedisSets === true,
+    // Recognised as the native path recognises it (find-redis-connection.ts): by its iovalkey client.
+    (keyv) => isIovalkeyClient(keyv?.store?.redis) && keyv?.store?.opts?.useRedisSets === true,
   );
 }
 
