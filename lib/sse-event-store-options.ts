@@ -6,6 +6,7 @@ import type {
 import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from './sse-event-store.constants';
 import { SseEventStoreConfigurationError } from './errors/sse-event-store-configuration.error';
 import { MIN_EVENT_ID_SECRET_BYTES } from './event-id/signed-event-id.codec';
+import { isRetryJitter } from './http/retry-jitter';
 
 /** Longest delay Node's timers take (about 24.8 days); a longer one would fire after 1 ms. */
 export const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -73,6 +74,11 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
     if (resolved[name] > MAX_TIMER_DELAY) {
       throw new SseEventStoreConfigurationError(`SseEventStoreModule option '${name}' must be at most ${MAX_TIMER_DELAY} ms.`);
     }
+  }
+  if (!isRetryJitter(resolved.retryJitter)) {
+    throw new SseEventStoreConfigurationError(
+      `SseEventStoreModule option 'retryJitter' must be a number from 0 to 1, got ${describeValue(resolved.retryJitter)}.${conversionHint(resolved.retryJitter)}`,
+    );
   }
   if (!STORAGE_CHOICES.includes(resolved.storage)) {
     throw new SseEventStoreConfigurationError(

@@ -19,6 +19,7 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
   storage: 'auto',
   keepAliveInterval: 15_000,
   retryInterval: 3_000,
+  retryJitter: 0.5,
 } as const;
 
 /** Token of the cache the store runs on (the application's CACHE_MANAGER or the module's own fallback), and where it came from. */

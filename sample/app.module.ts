@@ -35,6 +35,7 @@ export class AppModule {
         SseEventStoreModule.forRoot({
           keepAliveInterval: config.keepAliveInterval,
           retryInterval: config.retryInterval,
+          retryJitter: config.retryJitter,
           keyPrefix: config.keyPrefix,
         }),
         TerminusModule,

@@ -8,6 +8,8 @@ export interface SampleConfig {
   keepAliveInterval?: number;
   /** `SSE_RETRY_MS`: the `retry:` sent to clients; `undefined` keeps the library's default. */
   retryInterval?: number;
+  /** `SSE_RETRY_JITTER`: how much `retry:` is spread over responses (0 to 1); `undefined` keeps the library's default. */
+  retryJitter?: number;
   /** `SSE_KEY_PREFIX`: the first part of every key and channel; `undefined` keeps the library's default (`sse`). */
   keyPrefix?: string;
 }
@@ -27,11 +29,12 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
   }
   const keepAliveInterval = readMilliseconds(env, 'SSE_KEEPALIVE_MS', 0);
   const retryInterval = readMilliseconds(env, 'SSE_RETRY_MS', 1);
+  const retryJitter = readFraction(env, 'SSE_RETRY_JITTER');
   const keyPrefix = env.SSE_KEY_PREFIX?.trim() || undefined;
   if (keyPrefix !== undefined && !/^[\w.-]+$/.test(keyPrefix)) {
     throw new Error(`SSE_KEY_PREFIX may hold letters, digits, '_', '.' and '-' only, got '${keyPrefix}'.`);
   }
-  return { port, redisUrl, keepAliveInterval, retryInterval, keyPrefix };
+  return { port, redisUrl, keepAliveInterval, retryInterval, retryJitter, keyPrefix };
 }
 
 /** An optional integer number of milliseconds, at least `min`; anything else fails at start-up. */
@@ -42,5 +45,14 @@ function readMilliseconds(env: NodeJS.ProcessEnv, name: string, min: number): nu
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
     throw new Error(`${name} must be an integer number of milliseconds, at least ${min}, got '${raw}'.`);
   }
+  return value;
+}
+
+/** An optional fraction from 0 to 1 (`0`, `0.25`, `1`); anything else fails at start-up. */
+function readFraction(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value > 1) throw new Error(`${name} must be a number from 0 to 1, got '${raw}'.`);
   return value;
 }

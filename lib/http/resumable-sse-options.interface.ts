@@ -14,6 +14,12 @@ export interface ResumableSseOptions {
    */
   retryInterval?: number;
   /**
+   * Spreads `retry:` over responses: each response's is drawn at random between
+   * `retryInterval × (1 − retryJitter)` and `retryInterval`. A fraction from 0 to 1. Default: the
+   * module's `retryJitter` (0.5).
+   */
+  retryJitter?: number;
+  /**
    * Also read the last event id from this query parameter (for clients that cannot set headers,
    * or a page that resumes a stream it stored the id of). The `Last-Event-ID` header wins when
    * both are given. Default: none, the header only.

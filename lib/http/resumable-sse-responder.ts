@@ -16,6 +16,7 @@ import { printableId } from '../logging/printable-id';
 import { SseEventStore } from '../sse-event-store';
 import { SSE_EVENT_STORE_RESOLVED_OPTIONS } from '../sse-event-store.constants';
 import type { ResumableSseOptions } from './resumable-sse-options.interface';
+import { drawRetryInterval } from './retry-jitter';
 import { SseResponseBody } from './sse-response-body';
 import { SseStreamFinishedException } from './sse-stream-finished.exception';
 import { storeErrorHttpException } from './store-error-http-status';
@@ -57,6 +58,7 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
     return {
       keepAliveInterval: route?.keepAliveInterval ?? this.defaults.keepAliveInterval,
       retryInterval: route?.retryInterval ?? this.defaults.retryInterval,
+      retryJitter: route?.retryJitter ?? this.defaults.retryJitter,
       lastEventIdQueryParameter: route?.lastEventIdQueryParameter,
     };
   }
@@ -72,6 +74,7 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
     settings: ResolvedRouteSettings,
   ): Promise<StreamableFile> {
     assertAddress(address);
+    const retryInterval = drawRetryInterval(settings.retryInterval, settings.retryJitter);
     let reader: SseEventStreamReader | null;
     try {
       reader =
@@ -83,9 +86,9 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
         // Any status but 200 would make EventSource give up for good: a 200 that only says when to
         // come back keeps it trying while the store is away.
         this.logger.debug(
-          `Stream ${printableId(address.streamId)} could not be opened; the client retries in ${settings.retryInterval} ms: ${error.message}`,
+          `Stream ${printableId(address.streamId)} could not be opened; the client retries in ${retryInterval} ms: ${error.message}`,
         );
-        return this.stream(response, new SseResponseBody({ ...settings, keepAliveInterval: 0 }), true);
+        return this.stream(response, new SseResponseBody({ retryInterval, keepAliveInterval: 0 }), true);
       }
       if (error instanceof SseEventStoreError) throw storeErrorHttpException(error);
       throw error;
@@ -99,7 +102,7 @@ export class ResumableSseResponder implements BeforeApplicationShutdown {
     }
     if (reader.streamId !== address.streamId) throw new BadRequestException('Last-Event-ID belongs to another stream of this session.');
     if (reader.finished) throw new SseStreamFinishedException();
-    const body = new SseResponseBody(settings);
+    const body = new SseResponseBody({ retryInterval, keepAliveInterval: settings.keepAliveInterval });
     const subscription = reader.events({ flowControl: body, wireData: true }).subscribe({
       next: (event) => body.send(event),
       complete: () => body.finish(),

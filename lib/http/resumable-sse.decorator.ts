@@ -1,5 +1,7 @@
 import { applyDecorators, Get, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { SseEventStoreConfigurationError } from '../errors/sse-event-store-configuration.error';
 import { RESUMABLE_SSE_OPTIONS } from './resumable-sse.constants';
+import { isRetryJitter } from './retry-jitter';
 import type { ResumableSseOptions } from './resumable-sse-options.interface';
 import { ResumableSseInterceptor } from './resumable-sse.interceptor';
 
@@ -25,7 +27,13 @@ import { ResumableSseInterceptor } from './resumable-sse.interceptor';
  * `@Get()`/`@Sse()`; it needs `SseEventStoreModule` (or the testing module) in scope.
  *
  * @param path The route path, as for `@Get()`.
+ * @throws SseEventStoreConfigurationError when `options.retryJitter` is not a number from 0 to 1.
  */
 export function ResumableSse(path?: string | string[], options: ResumableSseOptions = {}): MethodDecorator {
+  if (options.retryJitter !== undefined && !isRetryJitter(options.retryJitter)) {
+    throw new SseEventStoreConfigurationError(
+      `@ResumableSse() option 'retryJitter' must be a number from 0 to 1, got ${String(options.retryJitter)}.`,
+    );
+  }
   return applyDecorators(Get(path), SetMetadata(RESUMABLE_SSE_OPTIONS, options), UseInterceptors(ResumableSseInterceptor));
 }

@@ -127,6 +127,13 @@ export interface SseEventStoreModuleOptions {
    */
   retryInterval?: number;
   /**
+   * Spreads `retry:` over responses: each response's is drawn at random between
+   * `retryInterval × (1 − retryJitter)` and `retryInterval`, so the clients of an instance that goes
+   * away (or restarts) do not all come back in the same moment. A fraction from 0 to 1; `0` sends
+   * `retryInterval` on every response. A route can set its own. Default 0.5 (1.5–3 s).
+   */
+  retryJitter?: number;
+  /**
    * Where the store's OpenTelemetry instruments come from (names and meanings in
    * docs/operations.md): a `MeterProvider` of `@opentelemetry/sdk-metrics`, for tests and for
    * applications that do not register one globally. Default: the provider registered globally

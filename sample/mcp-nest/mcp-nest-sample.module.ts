@@ -20,6 +20,7 @@ export class McpNestSampleModule {
         SseEventStoreModule.forRoot({
           keepAliveInterval: config.keepAliveInterval,
           retryInterval: config.retryInterval,
+          retryJitter: config.retryJitter,
           keyPrefix: config.keyPrefix,
         }),
       ],

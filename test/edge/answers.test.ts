@@ -39,7 +39,7 @@ for (const { platform, backend } of COMBINATIONS) {
       app = await EdgeApp.start({
         platform,
         backend,
-        store: { retryInterval: RETRY, maxEventsPerStream: MAX_EVENTS_PER_STREAM, maxIdLength: MAX_ID_LENGTH },
+        store: { retryInterval: RETRY, retryJitter: 0, maxEventsPerStream: MAX_EVENTS_PER_STREAM, maxIdLength: MAX_ID_LENGTH },
       });
     });
 

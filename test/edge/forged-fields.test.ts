@@ -92,7 +92,7 @@ for (const { platform, backend } of COMBINATIONS) {
     const clients: EventSourceClient[] = [];
 
     before(async () => {
-      app = await EdgeApp.start({ platform, backend, store: { retryInterval: 200 } });
+      app = await EdgeApp.start({ platform, backend, store: { retryInterval: 200, retryJitter: 0 } });
     });
 
     after(async () => {

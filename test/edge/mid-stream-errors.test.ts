@@ -31,7 +31,7 @@ describe('errors after the response started', () => {
       timeout: 30_000,
     }, async (t) => {
       const onEnd = cleanup(t);
-      const app = await EdgeApp.start({ platform, backend, store: { retryInterval: RETRY } });
+      const app = await EdgeApp.start({ platform, backend, store: { retryInterval: RETRY, retryJitter: 0 } });
       onEnd(() => app.close());
       const address = { sessionId: freshSession(), streamId: 'main' };
       const url = app.streamUrl(address);
@@ -81,7 +81,7 @@ describe('errors after the response started', () => {
   for (const { platform, backend } of COMBINATIONS) {
     it(`a client that goes away mid-stream is not a server error (${platform}, ${backend})`, { timeout: 30_000 }, async (t) => {
       const onEnd = cleanup(t);
-      const app = await EdgeApp.start({ platform, backend, store: { retryInterval: RETRY } });
+      const app = await EdgeApp.start({ platform, backend, store: { retryInterval: RETRY, retryJitter: 0 } });
       onEnd(() => app.close());
       const address = { sessionId: freshSession(), streamId: 'main' };
       await app.append(address, 'one');
@@ -104,7 +104,12 @@ describe('errors after the response started', () => {
       const onEnd = cleanup(t);
       const outage = await createStoreOutage(backend);
       onEnd(() => outage.close());
-      const app = await EdgeApp.start({ platform, backend, cache: outage.cache, store: { ...outage.storeOptions, retryInterval: RETRY } });
+      const app = await EdgeApp.start({
+        platform,
+        backend,
+        cache: outage.cache,
+        store: { ...outage.storeOptions, retryInterval: RETRY, retryJitter: 0 },
+      });
       onEnd(() => app.close());
       const address = { sessionId: freshSession(), streamId: 'main' };
       const url = app.streamUrl(address);

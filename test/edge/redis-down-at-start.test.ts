@@ -27,7 +27,7 @@ for (const platform of PLATFORMS) {
         platform,
         backend: 'redis',
         cache: createCache({ stores: [keyv] }),
-        store: { operationTimeout: OPERATION_TIMEOUT_MS, retryInterval: 700 },
+        store: { operationTimeout: OPERATION_TIMEOUT_MS, retryInterval: 700, retryJitter: 0 },
       });
       t.after(async () => {
         await app.close();

@@ -45,7 +45,7 @@ describe(`a replay of ${EVENTS} × 64 KiB to a client reading 1 MB/s`, { concurr
         platform,
         backend,
         cache: recorded?.cache,
-        store: { retryInterval: RETRY, replayPageSize: PAGE, ...(recorded ? { storage: 'generic' as const } : {}) },
+        store: { retryInterval: RETRY, retryJitter: 0, replayPageSize: PAGE, ...(recorded ? { storage: 'generic' as const } : {}) },
       });
       onEnd(() => app.close());
       const address = { sessionId: freshSession(), streamId: 'large' };

@@ -31,7 +31,12 @@ for (const { platform, backend } of COMBINATIONS) {
       timeout: 60_000,
     }, async () => {
       outage = await createStoreOutage(backend);
-      app = await EdgeApp.start({ platform, backend, cache: outage.cache, store: { ...outage.storeOptions, retryInterval: RETRY } });
+      app = await EdgeApp.start({
+        platform,
+        backend,
+        cache: outage.cache,
+        store: { ...outage.storeOptions, retryInterval: RETRY, retryJitter: 0 },
+      });
       const address = { sessionId: freshSession(), streamId: 'main' };
       const url = app.streamUrl(address);
       const first = await app.append(address, 'one');

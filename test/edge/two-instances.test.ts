@@ -25,9 +25,13 @@ for (const [platformA, platformB] of [
       timeout: 60_000,
     }, async (t) => {
       const onEnd = cleanup(t);
-      const a = await EdgeApp.start({ platform: platformA, backend: 'redis', store: { retryInterval: RETRY } });
+      const a = await EdgeApp.start({ platform: platformA, backend: 'redis', store: { retryInterval: RETRY, retryJitter: 0 } });
       onEnd(() => a.close());
-      const b = await EdgeApp.start({ platform: platformB, backend: 'redis', store: { retryInterval: RETRY, keyPrefix: a.keyPrefix } });
+      const b = await EdgeApp.start({
+        platform: platformB,
+        backend: 'redis',
+        store: { retryInterval: RETRY, retryJitter: 0, keyPrefix: a.keyPrefix },
+      });
       onEnd(() => b.close());
       const address = { sessionId: freshSession(), streamId: 'shared' };
       const acknowledged: [id: string, data: string][] = [];

@@ -2,14 +2,15 @@ import { SampleProcess, type SampleProcessOptions } from './sample-process';
 
 /**
  * The sample app's settings a test may set beyond `PORT` and `REDIS_URL` (see
- * sample/sample-config.ts): `SSE_RETRY_MS`, `SSE_KEEPALIVE_MS`.
+ * sample/sample-config.ts): `SSE_RETRY_MS`, `SSE_RETRY_JITTER`, `SSE_KEEPALIVE_MS`.
  */
 export interface SampleEnv {
   SSE_RETRY_MS?: number;
+  SSE_RETRY_JITTER?: number;
   SSE_KEEPALIVE_MS?: number;
 }
 
-const SETTINGS = ['SSE_RETRY_MS', 'SSE_KEEPALIVE_MS'] as const;
+const SETTINGS = ['SSE_RETRY_MS', 'SSE_RETRY_JITTER', 'SSE_KEEPALIVE_MS'] as const;
 
 /**
  * Starts the sample (as {@link SampleProcess.start}) with these settings in its environment.

@@ -25,6 +25,8 @@ export interface SseOpenOptions {
  */
 export class SseConnection {
   readonly messages: SseMessage[] = [];
+  /** The last `retry:` the server sent (ms), as `EventSource` keeps it for its next reconnect. */
+  retry?: number;
   /** Resolves when the response ended, however it ended (never rejects). */
   readonly ended: Promise<SseEnd>;
   private end?: SseEnd;
@@ -94,6 +96,9 @@ export class SseConnection {
         this.messages.push(message);
         this.onMessage?.(message);
         this.wakeWaiters();
+      },
+      onRetry: (interval) => {
+        this.retry = interval;
       },
     });
     try {

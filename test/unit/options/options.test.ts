@@ -63,6 +63,21 @@ describe('resolveSseEventStoreOptions', () => {
     });
   }
 
+  for (const value of [-0.1, 1.5, Number.NaN, '0.5', null]) {
+    it(`rejects retryJitter = ${String(value)}; a fraction from 0 to 1 is accepted`, () => {
+      assert.throws(
+        () => resolveSseEventStoreOptions({ retryJitter: value } as unknown as SseEventStoreModuleOptions),
+        (error: unknown) =>
+          error instanceof SseEventStoreConfigurationError && /'retryJitter' must be a number from 0 to 1/.test(error.message),
+      );
+    });
+  }
+
+  it('keeps retryJitter from 0 to 1, 0.5 by default', () => {
+    assert.equal(resolveSseEventStoreOptions().retryJitter, 0.5);
+    for (const retryJitter of [0, 0.2, 1]) assert.equal(resolveSseEventStoreOptions({ retryJitter }).retryJitter, retryJitter);
+  });
+
   // Configuration read from the environment hands over strings: every numeric option refuses them
   // alike, with a message that quotes the value and names its type.
   for (const name of [...NUMERIC_OPTIONS, 'maxStreamsPerSession', 'keepAliveInterval'] as const) {

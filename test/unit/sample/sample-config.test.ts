@@ -9,6 +9,7 @@ describe("the sample app's environment", () => {
       redisUrl: undefined,
       keepAliveInterval: undefined,
       retryInterval: undefined,
+      retryJitter: undefined,
       keyPrefix: undefined,
     });
   });
@@ -19,6 +20,7 @@ describe("the sample app's environment", () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       SSE_KEEPALIVE_MS: '0',
       SSE_RETRY_MS: '500',
+      SSE_RETRY_JITTER: '0.25',
       SSE_KEY_PREFIX: 'tenant-a.sse_1',
     });
     assert.deepEqual(config, {
@@ -26,6 +28,7 @@ describe("the sample app's environment", () => {
       redisUrl: 'redis://127.0.0.1:6379',
       keepAliveInterval: 0,
       retryInterval: 500,
+      retryJitter: 0.25,
       keyPrefix: 'tenant-a.sse_1',
     });
   });
@@ -36,6 +39,9 @@ describe("the sample app's environment", () => {
       [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL must be/],
       [{ SSE_RETRY_MS: '0' }, /^SSE_RETRY_MS must be/],
       [{ SSE_KEEPALIVE_MS: '1.5' }, /^SSE_KEEPALIVE_MS must be/],
+      [{ SSE_RETRY_JITTER: '1.5' }, /^SSE_RETRY_JITTER must be/],
+      [{ SSE_RETRY_JITTER: '-0.1' }, /^SSE_RETRY_JITTER must be/],
+      [{ SSE_RETRY_JITTER: 'half' }, /^SSE_RETRY_JITTER must be/],
       // A key prefix with ':' or braces would change where the store's keys and hash tags are.
       [{ SSE_KEY_PREFIX: 'a:b' }, /^SSE_KEY_PREFIX may hold/],
       [{ SSE_KEY_PREFIX: '{x}' }, /^SSE_KEY_PREFIX may hold/],
