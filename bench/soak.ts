@@ -3,14 +3,15 @@
  * one instance killed and restarted midway; every client must end with every event exactly once.
  *
  *   npm run soak [-- --clients 1000] [-- --streams 100] [-- --duration 60] [-- --rate 500]
- *                [-- --kill-at 30] [-- --restart-delay 1000] [-- --retry 500]
+ *                [-- --kill-at 30] [-- --restart-delay 1000] [-- --retry 3000] [-- --retry-jitter 0.5]
  *                [-- --client-processes 2] [-- --idle-clients 10000] [-- --json <file>]
  *
  * --duration      seconds of publishing once every client is connected
  * --rate          events/s published, all streams together
  * --kill-at       seconds into the publishing when instance 2 gets SIGKILL (default: half the duration)
  * --restart-delay ms instance 2 stays down before it is started again on its port
- * --retry         ms a client waits before reconnecting
+ * --retry         the instances' retry: in ms (clients wait what the server sent, as EventSource does)
+ * --retry-jitter  the instances' retryJitter, 0 to 1 (default: the library's, 0.5)
  * --client-processes  processes the SSE clients are spread over (the publisher runs in another)
  * --idle-clients  adds clients on streams of their own that get no events, connected before the
  *                 publishing; reports what each costs an instance in RSS. 10,000 need a hard
@@ -45,6 +46,7 @@ function parseArguments(argv: string[]): { options: SoakOptions; json?: string }
     else if (argument === '--kill-at') killAt = number();
     else if (argument === '--restart-delay') options.restartDelayMs = number();
     else if (argument === '--retry') options.retryMs = number();
+    else if (argument === '--retry-jitter') options.retryJitter = number();
     else if (argument === '--client-processes') options.clientProcesses = number();
     else if (argument === '--idle-clients') options.idleClients = number();
     else if (argument === '--json') json = next;

@@ -13,6 +13,7 @@ export type ReconnectPolicy = 'sticky' | 'failover';
 /** What a client needs from the run it belongs to. */
 export interface SoakClientContext {
   readonly baseUrls: readonly string[];
+  /** The wait before a reconnect until a response has sent `retry:`. */
   readonly retryMs: number;
   /** Aborted when the run gives up waiting: the client disconnects and stops. */
   readonly stop: AbortSignal;
@@ -78,6 +79,8 @@ export class SoakClient implements SoakClientRecord {
   /** Why the client stopped before the end of its stream, if it did. */
   failure?: string;
   done = false;
+  /** The last `retry:` a response sent. */
+  private reconnectMs?: number;
 
   constructor(
     readonly index: number,
@@ -142,6 +145,7 @@ export class SoakClient implements SoakClientRecord {
       const onStop = (): void => connection.close();
       stop.addEventListener('abort', onStop, { once: true });
       const end = await connection.ended;
+      this.reconnectMs = connection.retry ?? this.reconnectMs;
       stop.removeEventListener('abort', onStop);
       record.end = end.reason;
       if (end.reason === 'completed' && this.holdsLastEvent()) {
@@ -179,10 +183,9 @@ export class SoakClient implements SoakClientRecord {
     if (this.policy === 'failover') this.instance = (this.instance + 1) % this.context.baseUrls.length;
   }
 
-  /** The reconnection delay, spread a little so that clients of one instance do not all come back at once. */
+  /** The reconnection delay: the last `retry:` a response sent, as `EventSource` waits (any spread is the server's). */
   private async pause(): Promise<void> {
-    const ms = this.context.retryMs * (1 + Math.random() * 0.5);
-    await delay(ms, undefined, { signal: this.context.stop }).catch(() => undefined);
+    await delay(this.reconnectMs ?? this.context.retryMs, undefined, { signal: this.context.stop }).catch(() => undefined);
   }
 
   private describeTarget(): string {

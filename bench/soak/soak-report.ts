@@ -39,6 +39,7 @@ export function formatSoakReport(result: SoakResult): string {
           ],
         ] as [string, string][])),
     ['publishing', `${seconds.toFixed(1)} s at ${count(options.rate)} events/s requested; instance 2 killed at ${options.killAtSeconds} s`],
+    ['retry: of the instances', `${options.retryMs} ms, retryJitter ${options.retryJitter ?? 'default (0.5)'}`],
     ['events published (acknowledged)', `${count(result.published)} (${rate(result.published / seconds)}/s)`],
     ['publish failures', count(result.publishFailures.length)],
     ['messages delivered', `${count(result.delivered)} (${rate(result.delivered / seconds)}/s)`],

@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { complete, deleteSession } from '../../test/support/sample-client';
-import { SampleProcess } from '../../test/support/sample-process';
+import type { SampleProcess } from '../../test/support/sample-process';
+import { startSampleWith } from '../../test/support/sample-env';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../../lib/sse-event-store.constants';
 import { REDIS_URL } from '../support/redis';
 import { now } from '../support/timing';
 import { ClientFleet } from './client-fleet';
@@ -36,8 +38,13 @@ export interface SoakOptions {
   killAtSeconds: number;
   /** How long the killed instance stays down before it is started again on the same port. */
   restartDelayMs: number;
-  /** A client's wait before it reconnects (spread by up to half of it). */
+  /**
+   * The instances' `retry:` (the sample's `SSE_RETRY_MS`). A client waits what its last response
+   * sent before it reconnects, as `EventSource` does, so any spread comes from the server.
+   */
   retryMs: number;
+  /** The instances' `retryJitter` (the sample's `SSE_RETRY_JITTER`); `undefined` keeps the library's default. */
+  retryJitter?: number;
   /** How long, after the streams are completed, the clients get to reach their end. */
   drainTimeoutMs: number;
   /** Processes the clients are spread over (besides the one that publishes). */
@@ -60,7 +67,8 @@ export const FULL_SOAK: Omit<SoakOptions, 'log'> = {
   rate: 500,
   killAtSeconds: 30,
   restartDelayMs: 1_000,
-  retryMs: 500,
+  // The library's: what a deployment's clients wait.
+  retryMs: DEFAULT_SSE_EVENT_STORE_OPTIONS.retryInterval,
   drainTimeoutMs: 60_000,
   clientProcesses: 2,
   idleClients: 0,
@@ -200,7 +208,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // be lent to as the local end of one of the clients' new connections: take one outside that range.
     const restartablePort = await freePortOutsideEphemeralRange();
     const startInstance = (port: number): Promise<SampleProcess> =>
-      SampleProcess.start({ port, redisUrl: options.redisUrl, nodeArguments: ['--require', INSTANCE_PROBE] });
+      startSampleWith(
+        { port, redisUrl: options.redisUrl, nodeArguments: ['--require', INSTANCE_PROBE] },
+        { SSE_RETRY_MS: options.retryMs, SSE_RETRY_JITTER: options.retryJitter },
+      );
     instances.push(...(await Promise.all([0, restartablePort].map(startInstance))));
     sampler.watch('survivor', instances[SURVIVOR].pid);
     sampler.watch('killed', instances[KILLED].pid);
