@@ -1,7 +1,6 @@
 import { applyDecorators, Get, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { SseEventStoreConfigurationError } from '../errors/sse-event-store-configuration.error';
+import { checkResumableSseOptions } from './check-resumable-sse-options';
 import { RESUMABLE_SSE_OPTIONS } from './resumable-sse.constants';
-import { isRetryJitter } from './retry-jitter';
 import type { ResumableSseOptions } from './resumable-sse-options.interface';
 import { ResumableSseInterceptor } from './resumable-sse.interceptor';
 
@@ -27,13 +26,10 @@ import { ResumableSseInterceptor } from './resumable-sse.interceptor';
  * `@Get()`/`@Sse()`; it needs `SseEventStoreModule` (or the testing module) in scope.
  *
  * @param path The route path, as for `@Get()`.
- * @throws SseEventStoreConfigurationError when `options.retryJitter` is not a number from 0 to 1.
+ * @throws SseEventStoreConfigurationError when an option cannot work (a negative interval, a
+ * `retryJitter` outside 0–1, an empty query parameter name), as the controller is declared.
  */
 export function ResumableSse(path?: string | string[], options: ResumableSseOptions = {}): MethodDecorator {
-  if (options.retryJitter !== undefined && !isRetryJitter(options.retryJitter)) {
-    throw new SseEventStoreConfigurationError(
-      `@ResumableSse() option 'retryJitter' must be a number from 0 to 1, got ${String(options.retryJitter)}.`,
-    );
-  }
+  checkResumableSseOptions(options);
   return applyDecorators(Get(path), SetMetadata(RESUMABLE_SSE_OPTIONS, options), UseInterceptors(ResumableSseInterceptor));
 }

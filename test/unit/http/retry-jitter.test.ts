@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Controller } from '@nestjs/common';
-import { ResumableSse, SseEventStoreConfigurationError } from '../../../lib';
 import { drawRetryInterval, isRetryJitter } from '../../../lib/http/retry-jitter';
 
 describe('drawRetryInterval', () => {
@@ -46,24 +44,5 @@ describe('isRetryJitter', () => {
     for (const value of [-0.1, 1.01, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null, undefined, true]) {
       assert.equal(isRetryJitter(value), false, String(value));
     }
-  });
-});
-
-describe('@ResumableSse({ retryJitter })', () => {
-  it('refuses a jitter outside 0–1 when the controller is declared, with SseEventStoreConfigurationError', () => {
-    assert.throws(
-      () => {
-        @Controller()
-        class BadJitterController {
-          @ResumableSse('events', { retryJitter: 1.5 })
-          events() {
-            return { sessionId: 's', streamId: 't' };
-          }
-        }
-        return BadJitterController;
-      },
-      (error: unknown) =>
-        error instanceof SseEventStoreConfigurationError && /retryJitter' must be a number from 0 to 1, got 1\.5/.test(error.message),
-    );
   });
 });
