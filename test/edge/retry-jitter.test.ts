@@ -44,7 +44,7 @@ describe('retry: spread over responses', () => {
       const { retryInterval, retryJitter } = DEFAULT_SSE_EVENT_STORE_OPTIONS;
       assert.deepEqual([retryInterval, retryJitter], [3_000, 0.5]);
 
-      // 40 draws from 1,501 values: all equal by chance about once in 10^125.
+      // 40 draws from 1,501 values: all equal by chance about once in 10^124.
       assertSpread(await retryValues(app), 1_500, 3_000);
     });
   }
