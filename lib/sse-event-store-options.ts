@@ -11,6 +11,16 @@ import { isRetryJitter } from './http/retry-jitter';
 /** Longest delay Node's timers take (about 24.8 days); a longer one would fire after 1 ms. */
 export const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
+/** What a count or a duration option must be: a whole number above 0. */
+export function isPositiveInteger(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
+}
+
+/** What an option where 0 turns the feature off must be: a whole number from 0. */
+export function isNonNegativeInteger(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
 const POSITIVE_INTEGER_OPTIONS = [
   'eventSlidingExpiration',
   'eventAbsoluteExpiration',
@@ -56,7 +66,7 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
   const resolved: ResolvedSseEventStoreOptions = { ...DEFAULT_SSE_EVENT_STORE_OPTIONS, ...defined };
   for (const name of POSITIVE_INTEGER_OPTIONS) {
     const value = resolved[name];
-    if (!Number.isSafeInteger(value) || value <= 0) {
+    if (!isPositiveInteger(value)) {
       throw new SseEventStoreConfigurationError(
         `SseEventStoreModule option '${name}' must be a positive integer (a number), got ${describeValue(value)}.${conversionHint(value)}`,
       );
@@ -64,7 +74,7 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
   }
   for (const name of NON_NEGATIVE_INTEGER_OPTIONS) {
     const value = resolved[name];
-    if (!Number.isSafeInteger(value) || value < 0) {
+    if (!isNonNegativeInteger(value)) {
       throw new SseEventStoreConfigurationError(
         `SseEventStoreModule option '${name}' must be a non-negative integer (a number; 0 turns it off), got ${describeValue(value)}.${conversionHint(value)}`,
       );
