@@ -48,7 +48,8 @@ export class AppModule {
         // Resumptions of sessions that live on another instance, served from the shared store.
         {
           provide: McpRemoteResumption,
-          useFactory: (store: SseEventStore) => new McpRemoteResumption(store, { retryInterval: MCP_RETRY_INTERVAL_MS }),
+          useFactory: (store: SseEventStore) =>
+            new McpRemoteResumption(store, { retryInterval: MCP_RETRY_INTERVAL_MS, retryJitter: config.retryJitter }),
           inject: [SseEventStore],
         },
         // The same MCP endpoint on the SDK v2, at /mcp-v2.

@@ -2,10 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { SseEventStoreError } from '../errors/sse-event-store.error';
+import { SseEventStoreConfigurationError } from '../errors/sse-event-store-configuration.error';
 import { SseHistoryExpiredError } from '../errors/sse-history-expired.error';
+import { drawRetryInterval, isRetryJitter } from '../http/retry-jitter';
 import { SseResponseBody } from '../http/sse-response-body';
 import type { SseEventStreamReader } from '../interfaces/sse-event.interface';
 import type { SseEventStore } from '../sse-event-store';
+import { DEFAULT_SSE_EVENT_STORE_OPTIONS } from '../sse-event-store.constants';
 import { type McpErrorAnswer, mcpErrorAnswerOf } from './mcp-error-answer';
 import { McpResumeRefusedError } from './mcp-resume-refused.error';
 import { type McpSessionOwners, ownersOf } from './mcp-session-owners';
@@ -19,6 +22,12 @@ export interface McpRemoteResumptionOptions {
   ownerCheckInterval?: number;
   /** The `retry:` sent first: how long the client waits before it reconnects. Default 1 s. */
   retryInterval?: number;
+  /**
+   * How much shorter than `retryInterval` each response's `retry:` may be, as a fraction from 0 to
+   * 1, drawn per response: the clients of an instance that goes away then come back spread over
+   * that window instead of all at once. Default 0.5, as the module's option of that name.
+   */
+  retryJitter?: number;
   /** A comment after this many ms of silence, for proxies with idle timeouts; 0 sends none. Default 15 s. */
   keepAliveInterval?: number;
 }
@@ -60,7 +69,19 @@ export class McpRemoteResumption {
       );
     }
     this.owners = owners;
-    this.settings = { ownerTimeout: 1_000, ownerCheckInterval: 5_000, retryInterval: 1_000, keepAliveInterval: 15_000, ...options };
+    // An option given as undefined keeps its default.
+    this.settings = {
+      ownerTimeout: options.ownerTimeout ?? 1_000,
+      ownerCheckInterval: options.ownerCheckInterval ?? 5_000,
+      retryInterval: options.retryInterval ?? 1_000,
+      retryJitter: options.retryJitter ?? DEFAULT_SSE_EVENT_STORE_OPTIONS.retryJitter,
+      keepAliveInterval: options.keepAliveInterval ?? 15_000,
+    };
+    if (!isRetryJitter(this.settings.retryJitter)) {
+      throw new SseEventStoreConfigurationError(
+        `McpRemoteResumption: retryJitter must be a number from 0 to 1, got ${String(this.settings.retryJitter)}.`,
+      );
+    }
   }
 
   /**
@@ -100,7 +121,8 @@ export class McpRemoteResumption {
       Connection: 'keep-alive',
       'Mcp-Session-Id': sessionId,
     });
-    const body = new SseResponseBody(this.settings);
+    const { retryInterval, retryJitter, keepAliveInterval } = this.settings;
+    const body = new SseResponseBody({ retryInterval: drawRetryInterval(retryInterval, retryJitter), keepAliveInterval });
     let subscription: Subscription | undefined;
     const ownerCheck = setInterval(() => {
       void this.owners.isAlive(sessionId, this.settings.ownerTimeout).then((alive) => {

@@ -108,15 +108,23 @@ describe('MCP resumptions served by an instance that does not hold the session',
         until: () => true,
       });
       assert.equal(postOnB.status, 404, 'new requests need affinity');
-      const resumeOnB = await mcpRequest(`${instanceB.url}/mcp`, {
-        method: 'GET',
-        sessionId,
-        protocolVersion: PROTOCOL_2025_11_25,
-        lastEventId: call.events[1].id,
-        until: hasResponseTo(1),
-      });
+      const resumeCallOnB = () =>
+        mcpRequest(`${instanceB.url}/mcp`, {
+          method: 'GET',
+          sessionId,
+          protocolVersion: PROTOCOL_2025_11_25,
+          lastEventId: call.events[1].id,
+          until: hasResponseTo(1),
+        });
+      const resumeOnB = await resumeCallOnB();
       assert.equal(resumeOnB.status, 200);
       assert.equal(hasResponseTo(1)(resumeOnB.events), true, 'B replayed the rest of the call, its result included');
+      // Each resumption's retry: is drawn between half the sample's 1 s and 1 s (the default
+      // retryJitter, 0.5): 6 equal draws of 501 values would happen about once in 10^13.
+      const retries = [resumeOnB.events[0].retry];
+      for (let attempt = 0; attempt < 5; attempt++) retries.push((await resumeCallOnB()).events[0].retry);
+      for (const retry of retries) assert.ok(retry !== undefined && retry >= 500 && retry <= 1_000, `retry: ${retry} within 500–1000 ms`);
+      assert.ok(new Set(retries).size > 1, `retry: spread over resumptions, got ${retries.join(', ')}`);
 
       const foreign = await mcpRequest(`${instanceB.url}/mcp`, {
         method: 'GET',
