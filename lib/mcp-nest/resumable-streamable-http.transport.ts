@@ -15,6 +15,7 @@ import {
   type StreamableHttpInternals,
   unsupportedMcpNest,
 } from './mcp-nest-internals';
+import { isNonNegativeInteger } from '../sse-event-store-options';
 
 /** Options of {@link ResumableStreamableHttpTransport}: mcp-nest's own, and the store. */
 export interface ResumableStreamableHttpTransportOptions
@@ -105,7 +106,7 @@ export class ResumableStreamableHttpTransport extends StreamableHttpTransport {
         'ResumableStreamableHttpTransport answers with SSE streams, which are what is resumed: enableJsonResponse cannot be true.',
       );
     }
-    if (retryInterval !== undefined && !(Number.isSafeInteger(retryInterval) && retryInterval >= 0)) {
+    if (retryInterval !== undefined && !isNonNegativeInteger(retryInterval)) {
       throw new Error(
         `ResumableStreamableHttpTransport: retryInterval must be a whole number of milliseconds, got ${String(retryInterval)}.`,
       );

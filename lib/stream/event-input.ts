@@ -1,5 +1,6 @@
 import { SseInvalidInputError } from '../errors/sse-invalid-input.error';
 import type { SseEventInput } from '../interfaces/sse-event.interface';
+import { isNonNegativeInteger } from '../sse-event-store-options';
 
 /**
  * Checks the fields of an event that do not depend on the store's options, so a caller can refuse
@@ -12,7 +13,7 @@ export function assertEventInput(event: SseEventInput): void {
     if (typeof event.type !== 'string') throw new SseInvalidInputError('An event `type` must be a string.');
     assertSingleLineField(event.type, 'type');
   }
-  if (event.retry !== undefined && !(Number.isSafeInteger(event.retry) && event.retry >= 0)) {
+  if (event.retry !== undefined && !isNonNegativeInteger(event.retry)) {
     throw new SseInvalidInputError('An event `retry` must be a non-negative integer number of milliseconds.');
   }
 }

@@ -3,7 +3,7 @@ import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/term
 import type { StoreBackendState } from '../assembly/store-backend-state';
 import { SseInvalidInputError } from '../errors/sse-invalid-input.error';
 import { SSE_EVENT_STORE_ASSEMBLY } from '../sse-event-store.constants';
-import { MAX_TIMER_DELAY } from '../sse-event-store-options';
+import { isPositiveInteger, MAX_TIMER_DELAY } from '../sse-event-store-options';
 import type { SseEventStoreHealthCheckOptions, SseEventStoreHealthDetails } from './sse-event-store-health.interface';
 
 const DEFAULT_KEY = 'sseEventStore';
@@ -73,7 +73,7 @@ export class SseEventStoreHealthIndicator implements OnModuleInit, OnModuleDestr
     options?: SseEventStoreHealthCheckOptions,
   ): Promise<HealthIndicatorResult<Key>> {
     const timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isSafeInteger(timeout) || timeout <= 0 || timeout > MAX_TIMER_DELAY) {
+    if (!isPositiveInteger(timeout) || timeout > MAX_TIMER_DELAY) {
       throw new SseInvalidInputError(
         `SseEventStoreHealthIndicator option 'timeout' must be a positive integer number of milliseconds (at most ${MAX_TIMER_DELAY}), got ${typeof timeout === 'string' ? `'${timeout}' (a string)` : String(timeout)}.`,
       );
