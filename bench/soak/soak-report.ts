@@ -41,7 +41,7 @@ export function formatSoakReport(result: SoakResult): string {
     ['publishing', `${seconds.toFixed(1)} s at ${count(options.rate)} events/s requested; instance 2 killed at ${options.killAtSeconds} s`],
     ['retry: of the instances', `${options.retryMs} ms, retryJitter ${options.retryJitter ?? 'default (0.5)'}`],
     ['events published (acknowledged)', `${count(result.published)} (${rate(result.published / seconds)}/s)`],
-    ['publish failures', count(result.publishFailures.length)],
+    ['publish failures; sent again after a connection reset', `${count(result.publishFailures.length)}; ${count(result.publishesResent)}`],
     ['messages delivered', `${count(result.delivered)} (${rate(result.delivered / seconds)}/s)`],
     ['events held at the end', `${count(result.held)} of ${count(result.expected)} (${rate(result.held / seconds)}/s)`],
     [

@@ -92,6 +92,8 @@ export interface SoakResult {
   publishSeconds: number;
   published: number;
   publishFailures: string[];
+  /** Publish requests sent again after the reset of a reused kept-alive connection (see `SoakPublisher`). */
+  publishesResent: number;
   /** Ids acknowledged per stream, in publishing order. */
   publishedIds: string[][];
   /** Messages received by all clients, whatever they were. */
@@ -367,6 +369,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       },
       idle,
       downtimeMs,
+      publishesResent: publisher.resent,
     };
     await inBatches(streamCount, BULK_CONCURRENCY, (stream) =>
       deleteSession(instances[SURVIVOR].url, sessionOf(stream)).catch(() => undefined),
@@ -396,6 +399,7 @@ interface Measured {
   loopDelay: SoakResult['loopDelay'];
   idle?: IdleConnectionCost;
   downtimeMs: number;
+  publishesResent: number;
 }
 
 function summarise(
@@ -466,6 +470,7 @@ function summarise(
     publishSeconds,
     published,
     publishFailures,
+    publishesResent: measured.publishesResent,
     publishedIds,
     delivered,
     held,
