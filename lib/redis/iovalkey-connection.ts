@@ -1,6 +1,6 @@
 import { dropFromIovalkeyOfflineQueue, neuterIovalkeyCommand, sendIovalkeyCommand } from './client-compatibility';
-import { type IovalkeyClient, IovalkeyPubSubClient } from './iovalkey-pub-sub-client';
-import { RedisCommandDroppedError, type RedisConnection } from './redis-connection';
+import { duplicateIovalkeyClient, type IovalkeyClient, IovalkeyPubSubClient } from './iovalkey-pub-sub-client';
+import { type DuplicateRedisConnection, RedisCommandDroppedError, type RedisConnection } from './redis-connection';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
 
 /** iovalkey's `Cluster`: its slot map can be refreshed on demand. */
@@ -56,6 +56,12 @@ export class IovalkeyConnection implements RedisConnection {
     const event = this.isCluster ? 'node error' : 'error';
     this.client.on(event, listener);
     return () => this.client.off(event, listener);
+  }
+
+  duplicate(): DuplicateRedisConnection | undefined {
+    if (this.isCluster) return undefined;
+    const client = duplicateIovalkeyClient(this.client);
+    return { connection: new IovalkeyConnection(client), client: new IovalkeyPubSubClient(client) };
   }
 
   refreshSlotMap(): Promise<void> {

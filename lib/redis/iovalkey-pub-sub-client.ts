@@ -28,6 +28,13 @@ interface IovalkeyClusterDuplicate {
   duplicate(startupNodes?: unknown[], override?: { lazyConnect?: boolean }): IovalkeyClient;
 }
 
+/** A connection of its own with the client's settings (a cluster's: the same startup nodes), not connected until `connect()`. */
+export function duplicateIovalkeyClient(client: IovalkeyClient): IovalkeyClient {
+  return client.isCluster
+    ? (client as unknown as IovalkeyClusterDuplicate).duplicate(undefined, { lazyConnect: true })
+    : (client as unknown as IovalkeyRedisDuplicate).duplicate({ lazyConnect: true });
+}
+
 /** True for an iovalkey (or ioredis) client or cluster. */
 export function isIovalkeyClient(client: unknown): client is IovalkeyClient {
   const candidate = client as Partial<IovalkeyClient> | undefined;
@@ -55,10 +62,7 @@ export class IovalkeyPubSubClient implements RedisPubSubClient {
 
   /** A connection of its own, connected by {@link connect} (as node-redis's `duplicate()` is). */
   duplicate(): RedisPubSubClient {
-    const duplicate = this.client.isCluster
-      ? (this.client as unknown as IovalkeyClusterDuplicate).duplicate(undefined, { lazyConnect: true })
-      : (this.client as unknown as IovalkeyRedisDuplicate).duplicate({ lazyConnect: true });
-    return new IovalkeyPubSubClient(duplicate);
+    return new IovalkeyPubSubClient(duplicateIovalkeyClient(this.client));
   }
 
   connect(): Promise<unknown> {

@@ -1,5 +1,5 @@
 import { isNodeRedisAbortError, rediscoverNodeRedisSlots } from './client-compatibility';
-import { RedisCommandDroppedError, type RedisConnection } from './redis-connection';
+import { type DuplicateRedisConnection, RedisCommandDroppedError, type RedisConnection } from './redis-connection';
 import type { RedisPubSubClient } from './redis-pub-sub-client.interface';
 
 /** Options node-redis 5 takes with a command; only cancellation is used. */
@@ -85,6 +85,13 @@ export class NodeRedisConnection implements RedisConnection {
     const event = this.isCluster ? 'node-error' : 'error';
     client.on?.(event, listener);
     return () => client.off?.(event, listener);
+  }
+
+  duplicate(): DuplicateRedisConnection | undefined {
+    if (this.isCluster) return undefined;
+    // node-redis's duplicate is a client like the original, with its options (URL, database, TLS, reconnection).
+    const client = this.pubSub.duplicate();
+    return { connection: new NodeRedisConnection(client as unknown as NodeRedisClient, () => client.connect()), client };
   }
 
   refreshSlotMap(): Promise<void> {

@@ -7,6 +7,16 @@ export class RedisCommandDroppedError extends Error {
   }
 }
 
+/** The lifecycle of a connection the store opened itself (see {@link RedisConnection.duplicate}). */
+export type OwnedRedisClient = Pick<RedisPubSubClient, 'connect' | 'isReady' | 'isOpen' | 'destroy'>;
+
+/** A connection of the store's own, beside the application's: commands, and the client to connect and close it with. */
+export interface DuplicateRedisConnection {
+  connection: RedisConnection;
+  /** Not connected until `connect()`; the store that asked for it destroys it. */
+  client: OwnedRedisClient;
+}
+
 /**
  * A Redis (or Valkey) client as the store uses it, whichever library it comes from: node-redis 5
  * (behind `@keyv/redis`) or iovalkey (behind `@keyv/valkey`), a single server or a cluster.
@@ -34,6 +44,12 @@ export interface RedisConnection {
    * any cluster node's: refused, reset, ...); returns the function that removes it.
    */
   onConnectionError(listener: (error: unknown) => void): () => void;
+  /**
+   * A new connection to the same server with the client's settings, not connected yet; `undefined`
+   * for a cluster, where the store keeps to the application's client (a cluster client's duplicate
+   * is a second set of connections to every node, with a slot map of its own).
+   */
+  duplicate(): DuplicateRedisConnection | undefined;
   /** Asks a cluster client for a fresh slot map (after a failover); does nothing where it cannot. */
   refreshSlotMap(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
 } from '../encoding/wakeup-message';
 import type { SseStreamAddress } from '../interfaces/sse-event.interface';
 import { OutageLog } from '../logging/outage-log';
+import { destroyOwnedClient } from '../redis/destroy-owned-client';
 import type { RedisPubSubClient } from '../redis/redis-pub-sub-client.interface';
 import { LocalStreamWakeup } from './local-stream-wakeup';
 import { type BroadcastListener, StreamWakeup, type WakeupListener } from './stream-wakeup.interface';
@@ -27,9 +28,6 @@ export interface WakeupPublicationTarget {
   channel(address: SseStreamAddress): string;
   readonly message: string;
 }
-
-/** How long shutdown waits for a subscriber connection that is still being made. */
-const CLOSE_WAIT_MS = 2_000;
 
 /**
  * Wake-ups across instances through Redis pub/sub: one subscriber connection per process,
@@ -137,13 +135,7 @@ export class RedisStreamWakeup extends StreamWakeup {
     this.closed = true;
     this.connected = false;
     const subscriber = this.subscriber;
-    if (!subscriber) return;
-    // A client destroyed while it connects finishes connecting and keeps its socket: wait for
-    // the connection first (bounded, since it may never come while Redis is down).
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.connecting, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
-    if (subscriber.isOpen) subscriber.destroy();
+    if (subscriber) await destroyOwnedClient(subscriber, this.connecting);
   }
 
   private publish(channel: string, message: string): void {

@@ -63,6 +63,8 @@ function connectionWithHook(connection: RedisConnection, beforeReadReload: () =>
     onNodeError: (listener) => connection.onNodeError(listener),
     onConnectionError: (listener) => connection.onConnectionError(listener),
     refreshSlotMap: () => connection.refreshSlotMap(),
+    // Appends keep to this connection, so its commands keep their order.
+    duplicate: () => undefined,
   };
 }
 

@@ -98,10 +98,13 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
       setImmediate(() => (readInTick = undefined));
     }
   };
-  /** Proxies of a client whose `method` records the command it sends (`commandOf` finds it in the arguments). */
+  /**
+   * Proxies of a client whose `method` records the command it sends (`commandOf` finds it in the
+   * arguments); so do the connections duplicated from it (the store's second append connection).
+   */
   const recordingClients = (method: string, commandOf: (args: unknown[]) => string[]) => {
     const proxies = new WeakMap<object, object>();
-    return (client: object): object => {
+    const wrap = (client: object): object => {
       let wrapped = proxies.get(client);
       if (!wrapped) {
         wrapped = new Proxy(client, {
@@ -109,6 +112,7 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
             // Read with the client itself as receiver: node-redis getters use private fields.
             const value = Reflect.get(target, property) as unknown;
             if (typeof value !== 'function') return value;
+            if (property === 'duplicate') return (...args: unknown[]) => wrap(value.apply(target, args) as object);
             if (property !== method) return value.bind(target);
             return (...args: unknown[]) => {
               record(commandOf(args));
@@ -120,6 +124,7 @@ export function redisRoundTrips(inner: Cache): { cache: Cache; log: RoundTripLog
       }
       return wrapped;
     };
+    return wrap;
   };
   // A single-server node-redis client takes (args, options); a cluster client (firstKey, isReadonly, args, options).
   const wrapClient = recordingClients('sendCommand', (args) => (Array.isArray(args[0]) ? args[0] : args[2]) as string[]);

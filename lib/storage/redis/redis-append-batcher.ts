@@ -1,5 +1,5 @@
 import { isPushable, storedChars } from '../../encoding/appended-events';
-import type { RedisCommands } from './redis-commands';
+import type { RedisAppendLanes } from './redis-append-lanes';
 import type { RedisStreamKeySet } from './redis-stream-keys';
 import type { AppendEventsInput, AppendOutcome } from './scripts/append-events.script';
 import { type RedisScript, runRedisScript, unexpectedReply } from './scripts/redis-script';
@@ -8,15 +8,17 @@ import { type RedisScript, runRedisScript, unexpectedReply } from './scripts/red
  * Bounds of one script call; what does not fit goes in further calls, sent at the same time. Each
  * call has a fixed cost on both sides, but one call for everything makes Redis and this process
  * take turns: while Redis runs the script, the writers wait for its reply, and while they prepare
- * their next appends, Redis idles. Split in two or more calls, Redis runs one while this process
- * handles the reply to another (measured with 100 streams written at once on an otherwise idle
- * 2-core machine: about 1.7 times the events per second of a single call). A few dozen streams
- * are better off in one call: with 20 awaited writers, split in two calls of 10, both sides spent
- * more CPU per event (Redis and this process about a tenth more each) for fewer events per second.
+ * their next appends, Redis idles. Split in two calls on two connections, Redis runs one while
+ * this process handles the reply to the other (see `RedisAppendLanes`). Measured with awaited
+ * writers on one server, on an otherwise idle 2-core machine, split against one call: 10 or 20
+ * streams 1.5–1.7 times the events per second, 4 streams (2 + 2) 1.1 times for a quarter more
+ * CPU per event in this process; so a tick is split from 8 streams on. On one
+ * connection (a cluster, or while the second is not connected), two calls are answered together
+ * and a split gains nothing below a few dozen streams.
  */
 const MAX_STREAMS_PER_CALL = 64;
-/** A tick with at least twice this many streams is split into two calls or more (see above). */
-const MIN_STREAMS_PER_SPLIT_CALL = 32;
+/** A tick with at least twice this many streams is split into two calls or more: when both connections are idle, or on one (see above). */
+const MIN_STREAMS_PER_SPLIT_CALL = { parallel: 4, oneConnection: 32 } as const;
 const MAX_EVENTS_PER_CALL = 2_048;
 /** In characters of event JSON. */
 const MAX_CHARS_PER_CALL = 4 * 1024 * 1024;
@@ -77,7 +79,7 @@ export class RedisAppendBatcher {
   private scheduled = false;
 
   constructor(
-    private readonly commands: RedisCommands,
+    private readonly lanes: RedisAppendLanes,
     private readonly script: RedisScript<AppendEventsInput, AppendOutcome[]>,
     private readonly settings: AppendSettings,
   ) {}
@@ -100,8 +102,10 @@ export class RedisAppendBatcher {
   }
 
   private *splitIntoCalls(pending: PendingAppend[]): Generator<PendingAppend[]> {
-    for (const group of this.commands.isCluster ? groupBySession(pending) : [pending]) {
-      const streamsPerCall = evenCallSize(group.length);
+    const minStreamsPerSplitCall = MIN_STREAMS_PER_SPLIT_CALL[this.lanes.bothIdle ? 'parallel' : 'oneConnection'];
+    if (pending.length >= 2 * MIN_STREAMS_PER_SPLIT_CALL.parallel) this.lanes.prepare();
+    for (const group of this.lanes.isCluster ? groupBySession(pending) : [pending]) {
+      const streamsPerCall = evenCallSize(group.length, minStreamsPerSplitCall);
       let call: PendingAppend[] = [];
       let events = 0;
       let chars = 0;
@@ -139,10 +143,8 @@ export class RedisAppendBatcher {
     }));
     let outcomes: AppendOutcome[];
     try {
-      outcomes = await runRedisScript(this.commands, this.script, {
-        args: { now: Date.now(), eventTtl, metadataTtl, maxEvents, message: wakeupMessage },
-        streams,
-      });
+      const input = { args: { now: Date.now(), eventTtl, metadataTtl, maxEvents, message: wakeupMessage }, streams };
+      outcomes = await this.lanes.send((commands) => runRedisScript(commands, this.script, input));
       if (outcomes.length !== call.length) throw unexpectedReply(this.script.lua);
     } catch (error) {
       for (const pending of call) pending.reject(error);
@@ -155,8 +157,8 @@ export class RedisAppendBatcher {
 }
 
 /** Streams per call for `streams` appends: calls of even size, two at least when there are enough streams. */
-function evenCallSize(streams: number): number {
-  const calls = Math.max(Math.ceil(streams / MAX_STREAMS_PER_CALL), streams >= 2 * MIN_STREAMS_PER_SPLIT_CALL ? 2 : 1);
+function evenCallSize(streams: number, minStreamsPerSplitCall: number): number {
+  const calls = Math.max(Math.ceil(streams / MAX_STREAMS_PER_CALL), streams >= 2 * minStreamsPerSplitCall ? 2 : 1);
   return Math.ceil(streams / calls);
 }
 

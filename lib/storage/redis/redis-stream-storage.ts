@@ -10,6 +10,7 @@ import { deleteInBatches, longestLifetime } from '../stream-lifetimes';
 import { type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
 import type { RedisConnection } from '../../redis/redis-connection';
 import { RedisAppendBatcher } from './redis-append-batcher';
+import { RedisAppendLanes } from './redis-append-lanes';
 import { RedisCommands } from './redis-commands';
 import { toReadResult } from './redis-read-reply';
 import { type RedisAppenderContext, RedisStreamAppender } from './redis-stream-appender';
@@ -67,6 +68,8 @@ export interface ScriptWakeupPublication {
 export class RedisStreamStorage extends StreamStorage {
   private readonly logger = new Logger('SseEventStore');
   private readonly commands: RedisCommands;
+  /** The append calls' connections: the application's (`commands`) and one of the store's own. */
+  private readonly appendLanes: RedisAppendLanes;
   private readonly keys: RedisStreamKeys;
   private readonly appenderContext: RedisAppenderContext;
 
@@ -82,7 +85,8 @@ export class RedisStreamStorage extends StreamStorage {
     const wakeupMessage = publication?.message ?? '';
     const metadataTtl = this.metadataTtl();
     const eventTtl = Math.min(options.eventSlidingExpiration, options.eventAbsoluteExpiration);
-    const batcher = new RedisAppendBatcher(this.commands, APPEND_EVENTS, {
+    this.appendLanes = new RedisAppendLanes(this.commands, connection, options.operationTimeout);
+    const batcher = new RedisAppendBatcher(this.appendLanes, APPEND_EVENTS, {
       eventTtl,
       metadataTtl,
       maxEvents: options.maxEventsPerStream,
@@ -183,7 +187,7 @@ export class RedisStreamStorage extends StreamStorage {
   }
 
   async close(): Promise<void> {
-    this.commands.close();
+    await this.appendLanes.close();
   }
 
   /** Runs the open script. */
