@@ -91,12 +91,14 @@ export class RedisAppendLanes {
       this.second = null;
       return;
     }
-    // Its failures are told through its commands' errors (RedisCommands listens for them); until
-    // it connects, and whenever it is down, the calls go on the application's connection.
+    // Its commands listen for its connection errors (an error event without a listener would be
+    // thrown) before it connects; until it is connected, and whenever it is down, the calls go on
+    // the application's connection.
+    const commands = new RedisCommands(duplicate.connection, this.timeoutMs);
     const connecting = duplicate.client.connect().catch(() => undefined);
+    this.second = { duplicate, commands, inFlight: 0, connecting };
     this.logger.log(
       "Many streams are written at once: appends now share a second Redis connection (duplicated from the cache's client), so Redis runs one call while this process handles another.",
     );
-    this.second = { duplicate, commands: new RedisCommands(duplicate.connection, this.timeoutMs), inFlight: 0, connecting };
   }
 }
