@@ -1,3 +1,4 @@
+import { collectGarbage } from '../support/heap';
 import { deleteRedisKeys } from '../support/redis';
 import type { BenchSubject, SubjectSpec } from './bench-subject';
 import { createMcpSdkSubject } from './mcp-sdk-subject';
@@ -18,8 +19,13 @@ export async function createSubject(spec: SubjectSpec): Promise<BenchSubject> {
   }
 }
 
-/** Builds the subject, runs `use`, closes it and deletes whatever it wrote to Redis. */
+/**
+ * Builds the subject, runs `use`, closes it and deletes whatever it wrote to Redis. Each subject
+ * starts on a collected heap: what the one before left (an in-memory store's million events, say)
+ * is collected now rather than during this one's measurement.
+ */
 export async function withSubject<T>(spec: SubjectSpec, use: (subject: BenchSubject) => Promise<T>): Promise<T> {
+  collectGarbage();
   const subject = await createSubject(spec);
   try {
     return await use(subject);

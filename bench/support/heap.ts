@@ -9,9 +9,9 @@ export function heapAfterGc(): number {
 
 /**
  * Runs a full GC when the process was started with `--expose-gc` (as `npm run bench` starts it).
- * The bench runs every scenario in one process: what one leaves behind (a million events of the
- * replay-tail fill, say) is otherwise collected during the next one, and a 100 ms pause lands in
- * its figures.
+ * The bench runs every scenario and every implementation in one process: what one leaves behind (a
+ * million events of the replay-tail fill, say) is otherwise collected during the next one, and a
+ * 100 ms pause lands in its figures.
  */
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
