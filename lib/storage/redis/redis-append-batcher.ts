@@ -65,10 +65,12 @@ interface PendingAppend {
 
 /**
  * Collects the appends that the writers of this process issue in one tick, across streams and
- * sessions, and sends them as one script call: with many streams written at once, a write costs
- * a small fraction of a round trip and of a command. On a single server one call carries every
- * stream; on a cluster a script must keep to one hash slot, so there is one call per session
- * (the hash tag), and node-redis writes the calls for each node to its socket together.
+ * sessions, and sends them in few script calls: with many streams written at once, a write costs
+ * a small fraction of a round trip and of a command. On a single server a call carries streams of
+ * any session, and a tick's appends go in one call, or in several when the bounds or the split
+ * above ask for it (shared between the connections of `RedisAppendLanes`); on a cluster a script
+ * must keep to one hash slot, so there is one call per session (the hash tag), and node-redis
+ * writes the calls for each node to its socket together.
  *
  * Appends are sent at the end of the tick in which the first of them arrived (`process.nextTick`
  * runs after the promise jobs of the tick, so writers woken by the same reply all make it), which
