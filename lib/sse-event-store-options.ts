@@ -95,6 +95,11 @@ export function resolveSseEventStoreOptions(options: SseEventStoreModuleOptions 
       `SseEventStoreModule option 'storage' must be one of ${STORAGE_CHOICES.map((choice) => `'${choice}'`).join(', ')}, got ${describeValue(resolved.storage)}.`,
     );
   }
+  if (resolved.redisAppendConnections !== 1 && resolved.redisAppendConnections !== 2) {
+    throw new SseEventStoreConfigurationError(
+      `SseEventStoreModule option 'redisAppendConnections' must be 1 or 2, got ${describeValue(resolved.redisAppendConnections)}.${conversionHint(resolved.redisAppendConnections)}`,
+    );
+  }
   if (typeof resolved.keyPrefix !== 'string' || resolved.keyPrefix.length === 0) {
     throw new SseEventStoreConfigurationError(`SseEventStoreModule option 'keyPrefix' must be a non-empty string.`);
   }

@@ -17,6 +17,7 @@ export const DEFAULT_SSE_EVENT_STORE_OPTIONS = {
   maxMemoryBytes: 256 * 1024 * 1024,
   operationTimeout: 5_000,
   storage: 'auto',
+  redisAppendConnections: 2,
   keepAliveInterval: 15_000,
   retryInterval: 3_000,
   retryJitter: 0.5,

@@ -115,6 +115,16 @@ export interface SseEventStoreModuleOptions {
    */
   storage?: SseEventStorage;
   /**
+   * Connections the native Redis path appends on, on a single server: `2` (default) opens a second
+   * connection of the store's own (duplicated from the cache's client) the first time a tick
+   * appends to 8 streams or more, so Redis runs one call while this process handles another
+   * (awaited writers of many streams: about 1.5–1.7× the events per second). Its calls carry fewer
+   * streams each, so Redis spends about a tenth more CPU per event; `1` keeps every append on the
+   * cache's connection, for a deployment whose Redis CPU is the limit. A cluster always appends
+   * on the cache's client. Ignored on other storage paths.
+   */
+  redisAppendConnections?: 1 | 2;
+  /**
    * `@ResumableSse()` routes send a comment after this many ms in which a stream sent nothing, so
    * proxies with an idle timeout keep the connection (nginx cuts at 60 s by default). `0` sends
    * none. A route can set its own. Default 15 seconds.

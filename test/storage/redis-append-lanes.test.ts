@@ -126,6 +126,42 @@ for (const kind of REDIS_CLIENT_KINDS) {
         'the connection of the store to be closed at shutdown',
       );
     });
+
+    it('keep to the application connection with redisAppendConnections: 1', { timeout: 60_000 }, async (t) => {
+      const server = await startRedisServer();
+      const testCache = await createTestCache(kind, server.url);
+      const { store, close } = createSseEventStore({
+        cache: testCache.cache,
+        keyPrefix: uniquePrefix(),
+        storage: 'redis',
+        redisAppendConnections: 1,
+      });
+      t.after(async () => {
+        await close();
+        await testCache.close();
+        await server.dispose();
+      });
+      const application = storeConnectionOf(testCache.cache);
+      assert.ok(application);
+      const send = (args: string[]) => application.sendCommand(args);
+      const connectionIds = async () => (await clientsOf(send)).map(({ id }) => id).sort();
+      const ownConnections = await connectionIds();
+      const writers = await Promise.all(
+        Array.from({ length: STREAMS }, (_, index) => store.createStream({ sessionId: SESSION, streamId: `s${index}` })),
+      );
+      // With the default, the first of these ticks opens the second connection.
+      const acknowledged = await writeAll(writers, 0, 100);
+      assert.deepEqual(await connectionIds(), ownConnections, 'no connection of its own was opened');
+      for (const [index, writer] of writers.entries()) {
+        await writer.complete();
+        const reader = await store.getStreamReaderFromStart({ sessionId: SESSION, streamId: `s${index}` });
+        assert.ok(reader);
+        assert.deepEqual(
+          (await collect(reader.events())).map((event) => event.id),
+          acknowledged[index],
+        );
+      }
+    });
   });
 }
 

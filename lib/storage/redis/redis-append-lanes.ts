@@ -44,6 +44,8 @@ export class RedisAppendLanes {
     main: RedisCommands,
     private readonly connection: RedisConnection,
     private readonly timeoutMs: number,
+    /** `1` keeps every call on the application's connection (option `redisAppendConnections`). */
+    private readonly connections: 1 | 2,
   ) {
     this.main = { commands: main, inFlight: 0 };
   }
@@ -55,7 +57,7 @@ export class RedisAppendLanes {
 
   /** True when the second lane is connected and neither lane has a call in flight: a tick's appends can be split across both. */
   get bothIdle(): boolean {
-    return this.main.inFlight === 0 && this.second?.inFlight === 0 && this.second.duplicate.client.isReady;
+    return this.main.inFlight === 0 && this.readySecond?.inFlight === 0;
   }
 
   /** Opens the second lane, if it was not yet: a tick asks for it when it has appends enough to share. */
@@ -65,8 +67,8 @@ export class RedisAppendLanes {
 
   /** Runs `call` on the lane with fewer calls in flight: the application's connection on a tie, or while the second is not connected. */
   async send<T>(call: (commands: RedisCommands) => Promise<T>): Promise<T> {
-    const second = this.second;
-    const lane = second?.duplicate.client.isReady && second.inFlight < this.main.inFlight ? second : this.main;
+    const second = this.readySecond;
+    const lane = second && second.inFlight < this.main.inFlight ? second : this.main;
     lane.inFlight++;
     try {
       return await call(lane.commands);
@@ -75,9 +77,8 @@ export class RedisAppendLanes {
     }
   }
 
-  /** Removes the listeners on the application's client and closes the second lane's connection. */
+  /** Closes the second lane's connection; the application's connection is the storage's to close. */
   async close(): Promise<void> {
-    this.main.commands.close();
     const second = this.second;
     this.second = null;
     if (!second) return;
@@ -85,8 +86,13 @@ export class RedisAppendLanes {
     await destroyOwnedClient(second.duplicate.client, second.connecting);
   }
 
+  /** The second lane while it is connected. */
+  private get readySecond(): SecondLane | undefined {
+    return this.second?.duplicate.client.isReady ? this.second : undefined;
+  }
+
   private open(): void {
-    const duplicate = this.connection.duplicate();
+    const duplicate = this.connections === 2 ? this.connection.duplicate() : undefined;
     if (!duplicate) {
       this.second = null;
       return;

@@ -85,7 +85,7 @@ export class RedisStreamStorage extends StreamStorage {
     const wakeupMessage = publication?.message ?? '';
     const metadataTtl = this.metadataTtl();
     const eventTtl = Math.min(options.eventSlidingExpiration, options.eventAbsoluteExpiration);
-    this.appendLanes = new RedisAppendLanes(this.commands, connection, options.operationTimeout);
+    this.appendLanes = new RedisAppendLanes(this.commands, connection, options.operationTimeout, options.redisAppendConnections);
     const batcher = new RedisAppendBatcher(this.appendLanes, APPEND_EVENTS, {
       eventTtl,
       metadataTtl,
@@ -188,6 +188,7 @@ export class RedisStreamStorage extends StreamStorage {
 
   async close(): Promise<void> {
     await this.appendLanes.close();
+    this.commands.close();
   }
 
   /** Runs the open script. */

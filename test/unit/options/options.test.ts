@@ -105,6 +105,24 @@ describe('resolveSseEventStoreOptions', () => {
     );
   });
 
+  it('redisAppendConnections is 2 by default, and 1 or 2 only', () => {
+    assert.equal(resolveSseEventStoreOptions().redisAppendConnections, 2);
+    assert.equal(resolveSseEventStoreOptions({ redisAppendConnections: 1 }).redisAppendConnections, 1);
+    for (const [value, got] of [
+      [0, 'the number 0'],
+      [3, 'the number 3'],
+      [1.5, 'the number 1.5'],
+      ['2', 'the string "2"'],
+    ] as const) {
+      assert.throws(
+        () => resolveSseEventStoreOptions({ redisAppendConnections: value } as unknown as SseEventStoreModuleOptions),
+        (error: unknown) =>
+          error instanceof SseEventStoreConfigurationError &&
+          error.message.startsWith(`SseEventStoreModule option 'redisAppendConnections' must be 1 or 2, got ${got}.`),
+      );
+    }
+  });
+
   it('accepts keepAliveInterval = 0 (no keep-alive comments)', () => {
     assert.equal(resolveSseEventStoreOptions({ keepAliveInterval: 0 }).keepAliveInterval, 0);
   });

@@ -71,9 +71,9 @@ class FakeDuplicate implements DuplicateRedisConnection {
   readonly client = new FakeOwnedClient();
 }
 
-function lanesOn(connection: FakeConnection): { lanes: RedisAppendLanes; main: RedisCommands } {
+function lanesOn(connection: FakeConnection, connections: 1 | 2 = 2): { lanes: RedisAppendLanes; main: RedisCommands } {
   const main = new RedisCommands(connection, 1_000);
-  return { lanes: new RedisAppendLanes(main, connection, 1_000), main };
+  return { lanes: new RedisAppendLanes(main, connection, 1_000, connections), main };
 }
 
 /** Starts a call on the lanes; resolves with the commands it was given, and the function that answers it. */
@@ -146,10 +146,13 @@ describe('RedisAppendLanes', () => {
     await Promise.all(during.map((call) => call.done));
 
     duplicate.client.setConnected(true);
+    const applicationListeners = connection.listeners;
     await lanes.close();
     assert.equal(duplicate.client.destroyed, 1, 'close destroys the connection of its own');
-    assert.equal(connection.listeners, 0, 'and removes the listeners from the application client');
-    assert.equal(duplicate.connection.listeners, 0, 'and from its own client');
+    assert.equal(duplicate.connection.listeners, 0, 'and removes the listeners from its client');
+    assert.ok(applicationListeners > 0);
+    assert.equal(connection.listeners, applicationListeners, "the application's connection is left to the storage that made its commands");
+    main.close();
   });
 
   it('a call that fails frees its lane', async () => {
@@ -166,15 +169,22 @@ describe('RedisAppendLanes', () => {
     await lanes.close();
   });
 
-  it('on a cluster, or a client that cannot be duplicated, there is no second lane', async () => {
-    for (const connection of [new FakeConnection(true), new FakeConnection(false, false)]) {
-      const { lanes, main } = lanesOn(connection);
+  it('on a cluster, a client that cannot be duplicated, or with one connection asked for, there is no second lane', async () => {
+    for (const [connection, connections] of [
+      [new FakeConnection(true), 2],
+      [new FakeConnection(false, false), 2],
+      [new FakeConnection(), 1],
+    ] as const) {
+      const { lanes, main } = lanesOn(connection, connections);
       lanes.prepare();
       assert.equal(connection.duplicates.length, 0);
       assert.equal(lanes.bothIdle, false);
-      assert.ok([startCall(lanes), startCall(lanes)].every((call) => call.commands === main));
+      const calls = [startCall(lanes), startCall(lanes)];
+      assert.ok(calls.every((call) => call.commands === main));
+      for (const call of calls) call.answer();
+      await Promise.all(calls.map((call) => call.done));
       await lanes.close();
-      assert.equal(connection.listeners, 0);
+      main.close();
     }
   });
 });
