@@ -16,6 +16,7 @@ import {
   unsupportedMcpNest,
 } from './mcp-nest-internals';
 import { isNonNegativeInteger } from '../sse-event-store-options';
+import { isRetryJitter } from '../http/retry-jitter';
 
 /** Options of {@link ResumableStreamableHttpTransport}: mcp-nest's own, and the store. */
 export interface ResumableStreamableHttpTransportOptions
@@ -28,9 +29,18 @@ export interface ResumableStreamableHttpTransportOptions
   /**
    * Milliseconds clients wait before they reconnect to a stream the server closed: the SSE
    * `retry` field the SDK sends with the priming event of every POST stream (clients on protocol
-   * 2025-11-25 or later). Unset: the SDK sends none, and clients use their own default.
+   * 2025-11-25 or later), and the longest `retry:` of a resumption that another instance serves
+   * (see {@link McpRemoteResumption}; 1 s there when unset). Unset: the SDK sends none, and
+   * clients use their own default.
    */
   retryInterval?: number;
+  /**
+   * Spreads the `retry:` of resumptions served for sessions another instance holds: each is drawn
+   * between `retryInterval × (1 − retryJitter)` and `retryInterval`, so the clients of an instance
+   * that goes away do not all come back at once. A fraction from 0 to 1. Default 0.5, as the
+   * module's option. (The SDK's priming events carry `retryInterval` as it is.)
+   */
+  retryJitter?: number;
   /** Sessions are what makes streams resumable: always on, `false` is refused. */
   statefulMode?: true;
   /** Answers are SSE streams, which are what is resumed: `true` is refused. */
@@ -91,11 +101,12 @@ export class ResumableStreamableHttpTransport extends StreamableHttpTransport {
   /** Serves resumptions of sessions that live on another instance (see {@link McpRemoteResumption}). */
   private remoteResumption?: McpRemoteResumption;
   private readonly retryInterval?: number;
+  private readonly retryJitter?: number;
   /** The event stores of the sessions that did not end yet, by session id. */
   private readonly eventStores = new Map<string, McpSessionEventStore>();
 
   constructor(options: ResumableStreamableHttpTransportOptions = {}) {
-    const { store, retryInterval, ...transportOptions } = options;
+    const { store, retryInterval, retryJitter, ...transportOptions } = options;
     super({ ...transportOptions, statefulMode: true, enableJsonResponse: false });
     assertSupportedInternals(this);
     if ((options.statefulMode as unknown) === false) {
@@ -111,7 +122,11 @@ export class ResumableStreamableHttpTransport extends StreamableHttpTransport {
         `ResumableStreamableHttpTransport: retryInterval must be a whole number of milliseconds, got ${String(retryInterval)}.`,
       );
     }
+    if (retryJitter !== undefined && !isRetryJitter(retryJitter)) {
+      throw new Error(`ResumableStreamableHttpTransport: retryJitter must be a number from 0 to 1, got ${String(retryJitter)}.`);
+    }
     this.retryInterval = retryInterval;
+    this.retryJitter = retryJitter;
     if (store !== undefined) this.useStore(store);
   }
 
@@ -128,7 +143,7 @@ export class ResumableStreamableHttpTransport extends StreamableHttpTransport {
     this.store = store;
     // A store of this library's (not a fake) can serve resumptions of sessions held elsewhere.
     this.remoteResumption = storeBroadcastOf(store)
-      ? new McpRemoteResumption(store, this.retryInterval === undefined ? {} : { retryInterval: this.retryInterval })
+      ? new McpRemoteResumption(store, { retryInterval: this.retryInterval, retryJitter: this.retryJitter })
       : undefined;
     return this;
   }

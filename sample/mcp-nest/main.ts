@@ -28,7 +28,7 @@ async function bootstrap(): Promise<void> {
   });
   app.enableShutdownHooks();
   // Mounted before listen(), as mcp-nest requires.
-  await connectMcpNestSample(app);
+  await connectMcpNestSample(app, config);
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(config.redisUrl ? 'Streams are shared through Redis.' : 'Streams are kept in this process (set REDIS_URL to share them).');

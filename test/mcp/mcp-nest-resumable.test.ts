@@ -181,13 +181,19 @@ describe('ResumableStreamableHttpTransport refuses what it cannot serve', () => 
     assert.doesNotThrow(() => new ResumableStreamableHttpTransport());
   });
 
-  test('refuses stateless mode, JSON answers, a retry interval that is not whole milliseconds, and a store that is not one', () => {
+  test('refuses stateless mode, JSON answers, a retry interval that is not whole milliseconds, a retry jitter outside 0–1, and a store that is not one', () => {
     assert.throws(() => new ResumableStreamableHttpTransport({ statefulMode: false as unknown as true }), /statefulMode cannot be false/);
     assert.throws(
       () => new ResumableStreamableHttpTransport({ enableJsonResponse: true as unknown as false }),
       /enableJsonResponse cannot be true/,
     );
     assert.throws(() => new ResumableStreamableHttpTransport({ retryInterval: -1 }), /retryInterval must be a whole number/);
+    for (const retryJitter of [-0.1, 1.5, Number.NaN, '0.5']) {
+      assert.throws(
+        () => new ResumableStreamableHttpTransport({ retryJitter: retryJitter as number }),
+        /retryJitter must be a number from 0 to 1/,
+      );
+    }
     assert.throws(
       () => new ResumableStreamableHttpTransport({ store: {} as SseEventStore }),
       /needs an SseEventStore: pass app\.get\(SseEventStore\)/,

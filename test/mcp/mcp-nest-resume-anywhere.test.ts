@@ -5,6 +5,7 @@ import { CuttingProxy, type ProxiedExchange } from '../support/cutting-proxy';
 import { SampleProcess } from '../support/sample-process';
 import { McpSdkClient, oneTo, resultText } from '../support/mcp-sdk-client';
 import { McpSdkV2Client } from '../support/mcp-sdk-v2-client';
+import { MCP_NEST_RETRY_INTERVAL_MS } from '../../sample/mcp-nest/mcp-nest-sample';
 
 /**
  * Resume anywhere on `@rekog/mcp-nest`: the mcp-nest sample (ResumableStreamableHttpTransport) on
@@ -21,9 +22,11 @@ describe('@rekog/mcp-nest with ResumableStreamableHttpTransport: a resumption se
   let instanceB: SampleProcess;
 
   before(async () => {
+    // No spread of `retry:`, so the resumption's tells that the transport's retryJitter reached it.
+    const env = { SSE_RETRY_JITTER: '0' };
     [instanceA, instanceB] = await Promise.all([
-      SampleProcess.start({ sample: 'mcp-nest', redisUrl: REDIS_URL }),
-      SampleProcess.start({ sample: 'mcp-nest', redisUrl: REDIS_URL }),
+      SampleProcess.start({ sample: 'mcp-nest', redisUrl: REDIS_URL, env }),
+      SampleProcess.start({ sample: 'mcp-nest', redisUrl: REDIS_URL, env }),
     ]);
   });
   after(() => Promise.all([instanceA?.stop(), instanceB?.stop()]));
@@ -56,6 +59,7 @@ describe('@rekog/mcp-nest with ResumableStreamableHttpTransport: a resumption se
           );
           assert.equal(resumptions.length, 1, 'one resumption');
           assert.equal(resumptions[0].status, 200, 'served by B, which does not hold the session');
+          assert.equal(resumptions[0].events[0]?.retry, MCP_NEST_RETRY_INTERVAL_MS, "B's retry: is the transport's, not spread");
           const ids = proxy.exchanges.flatMap((exchange) => exchange.events.filter((event) => event.data !== '').map((event) => event.id));
           assert.equal(new Set(ids).size, ids.length, 'no event sent twice');
           console.log(

@@ -27,6 +27,8 @@ export interface SampleProcessOptions {
   redisUrl?: string;
   /** Options for node itself, before the sample's script (e.g. `--require` of a probe). */
   nodeArguments?: string[];
+  /** More of the sample's environment (its settings, such as `SSE_RETRY_JITTER`). */
+  env?: Record<string, string>;
 }
 
 export interface SampleExit {
@@ -58,7 +60,7 @@ export class SampleProcess {
   /** Starts the sample and resolves once it listens; rejects (with its output) if it exits or hangs first. */
   static start(options: SampleProcessOptions = {}): Promise<SampleProcess> {
     const main = SAMPLE_MAINS[options.sample ?? 'sse'];
-    const env = sampleEnvironment(options.port ?? 0, options.redisUrl);
+    const env = { ...sampleEnvironment(options.port ?? 0, options.redisUrl), ...options.env };
     const child = spawn(process.execPath, [...(options.nodeArguments ?? []), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const log = { text: '' };
