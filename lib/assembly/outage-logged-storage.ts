@@ -29,8 +29,8 @@ export class OutageLoggedStorage extends StreamStorage {
     };
   }
 
-  read(address: SseStreamAddress, fromSequence: number, count: number): Promise<StreamReadResult> {
-    return this.observe(this.storage.read(address, fromSequence, count));
+  read(address: SseStreamAddress, fromSequence: number, count: number, forWire?: boolean): Promise<StreamReadResult> {
+    return this.observe(this.storage.read(address, fromSequence, count, forWire));
   }
 
   deleteSession(sessionId: string): Promise<number> {

@@ -111,8 +111,13 @@ export abstract class StreamStorage {
    */
   abstract openStream(address: SseStreamAddress, mode: SseEventStreamMode, reopenCompleted: boolean): Promise<StreamAppender>;
 
-  /** Reads the state and up to `count` events from `fromSequence`, in one round trip where the backend allows. */
-  abstract read(address: SseStreamAddress, fromSequence: number, count: number): Promise<StreamReadResult>;
+  /**
+   * Reads the state and up to `count` events from `fromSequence`, in one round trip where the
+   * backend allows. `forWire`: the reader sends the events' data as SSE text
+   * (`SseReadOptions.wireData`), so a storage that keeps events both ways hands over the stored
+   * JSON where it still has it (the text is cut from it, nothing decoded).
+   */
+  abstract read(address: SseStreamAddress, fromSequence: number, count: number, forWire?: boolean): Promise<StreamReadResult>;
 
   /** Removes every stream of the session and makes its ids unresumable. Resolves with the number of streams removed. */
   abstract deleteSession(sessionId: string): Promise<number>;

@@ -91,6 +91,7 @@ export class StreamReader implements SseEventStreamReader {
   private async pump(subscriber: Subscriber<SseStoredEvent>, changes: ChangeSignal, options: SseReadOptions): Promise<void> {
     const { flowControl } = options;
     const followPolling = options.until === 'completed';
+    const forWire = options.wireData === true;
     const { metrics } = this.settings;
     let cursor = this.afterSequence;
     let caughtUp = false;
@@ -104,7 +105,7 @@ export class StreamReader implements SseEventStreamReader {
       else {
         // Pages read ahead that do not continue right here (the stream's last sequence went back) are of no use.
         ahead.length = 0;
-        result = await this.readFrom(changes, cursor + 1, replaying, caughtUp ? LIVE_READ_SIZE : this.settings.pageSize);
+        result = await this.readFrom(changes, cursor + 1, replaying, caughtUp ? LIVE_READ_SIZE : this.settings.pageSize, forWire);
       }
       if (subscriber.closed) return;
       if (result.status === 'deleted') throw new SseSessionDeletedError(this.sessionId);
@@ -113,7 +114,7 @@ export class StreamReader implements SseEventStreamReader {
       if (cursor < snapshot.lastSequence && cursor + 1 < snapshot.firstSequence) {
         throw new SseHistoryExpiredError(this.sessionId, this.streamId, cursor + 1, snapshot.firstSequence);
       }
-      if (replaying) this.readAhead(ahead, changes, cursor + events.length, snapshot.lastSequence);
+      if (replaying) this.readAhead(ahead, changes, cursor + events.length, snapshot.lastSequence, forWire);
       // Counted per page, not per event: a measurement costs more than delivering an event.
       let delivered = 0;
       try {
@@ -159,22 +160,28 @@ export class StreamReader implements SseEventStreamReader {
    * storage then answers the next pages while this process decodes and delivers the one before,
    * instead of each waiting for the other. A reader that stops meanwhile leaves their answers unread.
    */
-  private readAhead(ahead: PageAhead[], changes: ChangeSignal, pageEnd: number, lastSequence: number): void {
+  private readAhead(ahead: PageAhead[], changes: ChangeSignal, pageEnd: number, lastSequence: number, forWire: boolean): void {
     const { pageSize } = this.settings;
     let fromSequence = ahead.length > 0 ? ahead[ahead.length - 1].fromSequence + pageSize : pageEnd + 1;
     for (; ahead.length < PAGES_READ_AHEAD && fromSequence <= lastSequence; fromSequence += pageSize) {
-      const page = this.readFrom(changes, fromSequence, true, pageSize);
+      const page = this.readFrom(changes, fromSequence, true, pageSize, forWire);
       page.catch(() => undefined); // thrown where the page is awaited, if it still is
       ahead.push({ fromSequence, page });
     }
   }
 
-  /** Reads the stream from `fromSequence` on. */
-  private readFrom(changes: ChangeSignal, fromSequence: number, replaying: boolean, count: number): Promise<StreamReadResult> {
+  /** Reads the stream from `fromSequence` on; `forWire` as in `StreamStorage.read`. */
+  private readFrom(
+    changes: ChangeSignal,
+    fromSequence: number,
+    replaying: boolean,
+    count: number,
+    forWire: boolean,
+  ): Promise<StreamReadResult> {
     // Forgets the changes this read will see, and only those: one notified while it is under way
     // still ends the wait once the reader caught up.
     changes.reset();
-    return replaying ? this.readReplayPage(fromSequence, count) : this.storage.read(this.address, fromSequence, count);
+    return replaying ? this.readReplayPage(fromSequence, count, forWire) : this.storage.read(this.address, fromSequence, count, forWire);
   }
 
   /**
@@ -218,11 +225,11 @@ export class StreamReader implements SseEventStreamReader {
   }
 
   /** A read of a reader that has not caught up yet: counted and timed as a replay page. */
-  private async readReplayPage(fromSequence: number, count: number): Promise<StreamReadResult> {
+  private async readReplayPage(fromSequence: number, count: number, forWire: boolean): Promise<StreamReadResult> {
     const { metrics } = this.settings;
     const startTime = metrics.startTime();
     try {
-      const result = await this.storage.read(this.address, fromSequence, count);
+      const result = await this.storage.read(this.address, fromSequence, count, forWire);
       metrics.replayPageRead();
       return result;
     } finally {

@@ -6,7 +6,7 @@ import type { SseEventStreamMode } from '../../interfaces/sse-event-stream-mode.
 import type { ResolvedSseEventStoreOptions } from '../../interfaces/sse-event-store-options.interface';
 import { StorageErrors } from '../storage-errors';
 import { longestLifetime } from '../stream-lifetimes';
-import { type StoredEventRecord, type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
+import { type StoredEventEntry, type StreamAppender, type StreamReadResult, StreamStorage } from '../stream-storage.interface';
 import { MEMORY_BACKEND, memoryFull, metadataWritten, slideOnRead, sweepInterval } from './memory-lifetimes';
 import { MemoryStreamAppender } from './memory-stream-appender';
 import { MEMORY_COSTS, type MemoryStreamTable, type MemoryTableCounts } from './memory-stream-table';
@@ -67,7 +67,7 @@ export class MemoryStreamStorage extends StreamStorage {
     return new MemoryStreamAppender(address, stream, this.table, this.options);
   }
 
-  async read(address: SseStreamAddress, fromSequence: number, count: number): Promise<StreamReadResult> {
+  async read(address: SseStreamAddress, fromSequence: number, count: number, forWire = false): Promise<StreamReadResult> {
     const now = this.clock();
     const session = this.table.session(address.sessionId, now);
     if (!session) return { status: 'missing' };
@@ -76,8 +76,10 @@ export class MemoryStreamStorage extends StreamStorage {
     if (!stream) return { status: 'missing' };
     slideOnRead(stream, now, this.options);
     const last = Math.min(stream.last, fromSequence + count - 1);
-    const events: (StoredEventRecord | undefined)[] = [];
-    for (let sequence = fromSequence; sequence <= last; sequence++) events.push(stream.events.recordAt(sequence));
+    const events: (StoredEventEntry | undefined)[] = [];
+    const { events: log } = stream;
+    // For the wire, an event not decoded yet stays its JSON: its text is cut from it, not decoded and serialised again.
+    for (let sequence = fromSequence; sequence <= last; sequence++) events.push(forWire ? log.entryAt(sequence) : log.recordAt(sequence));
     return {
       status: 'found',
       snapshot: { mode: stream.mode, completed: stream.completed, firstSequence: stream.first, lastSequence: stream.last },

@@ -146,6 +146,24 @@ describe('native in-memory storage', () => {
     assert.deepEqual(result.events.map(dataOf), [{ n: 2 }]);
   });
 
+  it('hands a read for the wire the stored JSON, and other reads the decoded record, kept for the next', async (t) => {
+    const { storage } = openStorage(t);
+    const address = { sessionId: 'wire', streamId: 'main' };
+    const appender = await storage.openStream(address, Streaming, true);
+    await appender.append([payload(1), payload(2)]);
+    const entries = async (forWire: boolean) => {
+      const result = await storage.read(address, 1, 2, forWire);
+      assert.ok(result.status === 'found');
+      return result.events;
+    };
+    assert.deepEqual(await entries(true), [payload(1), payload(2)], 'not decoded for the wire');
+    assert.deepEqual(await entries(true), [payload(1), payload(2)], 'nor kept decoded after it');
+    const decoded = await entries(false);
+    assert.deepEqual(decoded, [{ data: { n: 1 } }, { data: { n: 2 } }]);
+    assert.equal((await entries(false))[0], decoded[0], 'the next read takes the record decoded before');
+    assert.equal((await entries(true))[0], decoded[0], 'and so does a read for the wire: the JSON is gone');
+  });
+
   it('keeps exactly maxEventsPerStream events', async (t) => {
     const { storage } = openStorage(t, { maxEventsPerStream: 10 });
     const address = { sessionId: 'cap', streamId: 'main' };
