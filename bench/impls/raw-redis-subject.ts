@@ -11,12 +11,14 @@ const MAX_EVENTS = DEFAULT_SSE_EVENT_STORE_OPTIONS.maxEventsPerStream;
 /** Commands per pipeline when seeding (setup). */
 const SEED_PIPELINE = 1_000;
 
-export type RawLayout = 'set' | 'xadd' | 'set+publish' | 'xadd+publish';
+export type RawLayout = 'set' | 'xadd' | 'set+publish' | 'xadd+publish' | 'counter+xadd+publish';
 export const RAW_LAYOUTS: Record<RawLayout, string> = {
   set: 'SET per event (with TTL), MGET pages',
   xadd: 'XADD per event, XRANGE pages',
   'set+publish': 'SET + PUBLISH per event in one round trip, SUBSCRIBE',
   'xadd+publish': 'XADD … MAXLEN ~ + PUBLISH per event in a MULTI, XRANGE pages',
+  'counter+xadd+publish':
+    'HINCRBY of a sequence counter + XADD … MAXLEN ~ + PUBLISH of a header (time, sequence) and the event per event in a MULTI, XRANGE pages',
 };
 
 /**
@@ -26,12 +28,21 @@ export const RAW_LAYOUTS: Record<RawLayout, string> = {
  */
 export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSubject> {
   const layout = (spec.variant ?? 'set') as RawLayout;
+  const inStream = layout !== 'set' && layout !== 'set+publish';
   const client = await connectRawClient();
   const subscribers = new Set<RawRedisClient>();
   const root = (address: StreamAddress): string => `${spec.keyPrefix}:{${address.sessionId}}:`;
   const eventKey = (address: StreamAddress, sequence: number): string => `${root(address)}e:${address.streamId}:${sequence}`;
   const streamKey = (address: StreamAddress): string => `${root(address)}x:${address.streamId}`;
   const channel = (address: StreamAddress): string => `${root(address)}w:${address.streamId}`;
+  const counterKey = (address: StreamAddress): string => `${root(address)}n:${address.streamId}`;
+  const appendTrimmed = (transaction: ReturnType<RawRedisClient['multi']>, address: StreamAddress, id: number, payload: string) =>
+    transaction.xAdd(
+      streamKey(address),
+      `${id}-0`,
+      { d: payload },
+      { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: MAX_EVENTS } },
+    );
 
   async function* readKeys(address: StreamAddress, from: number): AsyncGenerator<string> {
     for (let first = from; ; first += PAGE_SIZE) {
@@ -61,16 +72,12 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
           const id = ++sequence;
           const payload = JSON.stringify(data);
           if (layout === 'xadd') await client.xAdd(streamKey(address), `${id}-0`, { d: payload });
-          else if (layout === 'xadd+publish') {
-            await client
-              .multi()
-              .xAdd(
-                streamKey(address),
-                `${id}-0`,
-                { d: payload },
-                { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: MAX_EVENTS } },
-              )
-              .publish(channel(address), payload)
+          else if (layout === 'xadd+publish')
+            await appendTrimmed(client.multi(), address, id, payload).publish(channel(address), payload).exec();
+          else if (layout === 'counter+xadd+publish') {
+            // What an append that is not a script would run: the counter makes sequences of several writers gap-free.
+            await appendTrimmed(client.multi().hIncrBy(counterKey(address), 'l', 1), address, id, payload)
+              .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
               .exec();
           } else if (layout === 'set')
             await client.set(eventKey(address, id), payload, { expiration: { type: 'PX', value: EVENT_TTL_MS } });
@@ -90,7 +97,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
         const pipeline = client.multi();
         events.slice(start, start + SEED_PIPELINE).forEach((data, offset) => {
           const id = start + offset + 1;
-          if (layout === 'xadd' || layout === 'xadd+publish') pipeline.xAdd(streamKey(address), `${id}-0`, { d: JSON.stringify(data) });
+          if (inStream) pipeline.xAdd(streamKey(address), `${id}-0`, { d: JSON.stringify(data) });
           else pipeline.set(eventKey(address, id), JSON.stringify(data), { expiration: { type: 'PX', value: EVENT_TTL_MS } });
         });
         await pipeline.execAsPipeline();
@@ -100,7 +107,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
     async replay(address, request) {
       const from = Number(request.afterId ?? 0) + 1;
       let delivered = 0;
-      for await (const payload of layout === 'xadd' || layout === 'xadd+publish' ? readStream(address, from) : readKeys(address, from)) {
+      for await (const payload of inStream ? readStream(address, from) : readKeys(address, from)) {
         request.onEvent?.(JSON.parse(payload));
         if (++delivered >= request.count || now() >= request.deadline) break;
       }
