@@ -11,7 +11,7 @@ const MAX_EVENTS = DEFAULT_SSE_EVENT_STORE_OPTIONS.maxEventsPerStream;
 /** Commands per pipeline when seeding (setup). */
 const SEED_PIPELINE = 1_000;
 
-export type RawLayout = 'set' | 'xadd' | 'set+publish' | 'xadd+publish' | 'counter+xadd+publish';
+export type RawLayout = 'set' | 'xadd' | 'set+publish' | 'xadd+publish' | 'counter+xadd+publish' | 'script:counter+xadd+publish';
 export const RAW_LAYOUTS: Record<RawLayout, string> = {
   set: 'SET per event (with TTL), MGET pages',
   xadd: 'XADD per event, XRANGE pages',
@@ -19,7 +19,17 @@ export const RAW_LAYOUTS: Record<RawLayout, string> = {
   'xadd+publish': 'XADD … MAXLEN ~ + PUBLISH per event in a MULTI, XRANGE pages',
   'counter+xadd+publish':
     'HINCRBY of a sequence counter + XADD … MAXLEN ~ + PUBLISH of a header (time, sequence) and the event per event in a MULTI, XRANGE pages',
+  'script:counter+xadd+publish': 'the commands of counter+xadd+publish in the smallest Lua script that runs them, one EVALSHA per event',
 };
+
+/**
+ * The commands of `counter+xadd+publish` in a script, with nothing else: what running an append in
+ * Lua costs Redis at the least, beside what the same commands cost in a MULTI.
+ */
+const COUNTER_XADD_PUBLISH_LUA = `local sequence = redis.call('HINCRBY', KEYS[1], 'l', 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], sequence .. '-0', 'd', ARGV[3])
+redis.call('PUBLISH', ARGV[2], ARGV[4] .. '\\n' .. sequence .. '\\n' .. ARGV[3])
+return sequence`;
 
 /**
  * The bare `@redis/client`, doing only what storing and reading the same events takes: the
@@ -30,6 +40,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
   const layout = (spec.variant ?? 'set') as RawLayout;
   const inStream = layout !== 'set' && layout !== 'set+publish';
   const client = await connectRawClient();
+  const scriptSha = layout === 'script:counter+xadd+publish' ? await client.scriptLoad(COUNTER_XADD_PUBLISH_LUA) : '';
   const subscribers = new Set<RawRedisClient>();
   const root = (address: StreamAddress): string => `${spec.keyPrefix}:{${address.sessionId}}:`;
   const eventKey = (address: StreamAddress, sequence: number): string => `${root(address)}e:${address.streamId}:${sequence}`;
@@ -79,6 +90,11 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
             await appendTrimmed(client.multi().hIncrBy(counterKey(address), 'l', 1), address, id, payload)
               .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
               .exec();
+          } else if (layout === 'script:counter+xadd+publish') {
+            await client.evalSha(scriptSha, {
+              keys: [counterKey(address), streamKey(address)],
+              arguments: [String(MAX_EVENTS), channel(address), payload, String(Date.now())],
+            });
           } else if (layout === 'set')
             await client.set(eventKey(address, id), payload, { expiration: { type: 'PX', value: EVENT_TTL_MS } });
           else {

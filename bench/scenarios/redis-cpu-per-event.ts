@@ -11,6 +11,8 @@ const WARM_UP_WRITES = 20;
 
 /** The raw row with a sequence counter and a wake-up header: the commands of an append that is not a script. */
 const COUNTER_VARIANT = 'with counter (HINCRBY) and wake-up header';
+/** The same commands in the smallest Lua script: what any scripted append costs Redis at the least. */
+const SCRIPTED_COUNTER_VARIANT = 'the same in a minimal Lua script';
 
 /**
  * `redis-cpu-per-event`: the Redis server's CPU time (user + system, from `INFO cpu`) per event
@@ -35,6 +37,8 @@ export const redisCpuPerEvent: Scenario = {
       // counter and the wake-up header, the parts of the store's append it cannot do without.
       const counted = await measure(context, target, 'counter+xadd+publish');
       results.push(resultFor(target, 'redis-cpu-per-event', counted, 'µs/event', { variant: COUNTER_VARIANT }));
+      const scripted = await measure(context, target, 'script:counter+xadd+publish');
+      results.push(resultFor(target, 'redis-cpu-per-event', scripted, 'µs/event', { variant: SCRIPTED_COUNTER_VARIANT }));
     }
     return results;
   },
