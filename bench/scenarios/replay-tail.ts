@@ -5,8 +5,8 @@ import type { RawLayout } from '../impls/raw-redis-subject';
 import { fillStream, forEachLimited } from '../support/populate';
 import { uniquePrefix } from '../support/redis';
 import { median, now } from '../support/timing';
-import { rawRangeReadResults } from './raw-range-reads';
-import { type BenchResult, resultFor, type Scenario, type ScenarioContext } from './scenario';
+import { rangeReadResults } from './raw-range-reads';
+import { resultFor, type Scenario, type ScenarioContext } from './scenario';
 
 /** Streams filled at once, and writes outstanding per stream (setup, not measured). */
 const FILL_PARALLEL_STREAMS = 16;
@@ -19,26 +19,17 @@ const FILL_IN_FLIGHT = 256;
  */
 export const replayTail: Scenario = {
   names: ['replay-tail'],
-  async run(context) {
-    const results: BenchResult[] = [];
-    for (const target of context.targets) {
-      if (target.impl === 'raw') {
-        results.push(
-          ...(await rawRangeReadResults(
-            target,
-            'replay-tail',
-            'ms',
-            'lower',
-            async (layout) => (await tailMs(context, target, layout)).ms,
-          )),
-        );
-      } else {
+  run: (context) =>
+    rangeReadResults(context, {
+      scenario: 'replay-tail',
+      unit: 'ms',
+      better: 'lower',
+      measureRaw: async (target, layout) => (await tailMs(context, target, layout)).ms,
+      async measure(target) {
         const { ms, note } = await tailMs(context, target);
-        results.push(resultFor(target, 'replay-tail', ms, 'ms', { note }));
-      }
-    }
-    return results;
-  },
+        return [resultFor(target, 'replay-tail', ms, 'ms', { note })];
+      },
+    }),
 };
 
 async function tailMs(context: ScenarioContext, target: Target, rawLayout?: RawLayout): Promise<{ ms: number; note?: string }> {

@@ -5,8 +5,8 @@ import type { RawLayout } from '../impls/raw-redis-subject';
 import { fillStream } from '../support/populate';
 import { uniquePrefix } from '../support/redis';
 import { now } from '../support/timing';
-import { rawRangeReadResults } from './raw-range-reads';
-import { type BenchResult, resultFor, type Scenario, type ScenarioContext, WIRE_DATA } from './scenario';
+import { rangeReadResults } from './raw-range-reads';
+import { resultFor, type Scenario, type ScenarioContext, WIRE_DATA } from './scenario';
 
 /** Writes outstanding while the stream is filled (setup): lets batching implementations fill fast. */
 const FILL_IN_FLIGHT = 512;
@@ -19,30 +19,21 @@ const FILL_IN_FLIGHT = 512;
  */
 export const replayThroughput: Scenario = {
   names: ['replay-100k'],
-  async run(context) {
-    const results: BenchResult[] = [];
-    for (const target of context.targets) {
-      if (target.impl === 'raw') {
-        results.push(
-          ...(await rawRangeReadResults(
-            target,
-            'replay-100k',
-            'events/s',
-            'higher',
-            async (layout) => (await replayRate(context, target, layout)).best,
-          )),
-        );
-      } else {
+  run: (context) =>
+    rangeReadResults(context, {
+      scenario: 'replay-100k',
+      unit: 'events/s',
+      better: 'higher',
+      measureRaw: async (target, layout) => (await replayRate(context, target, layout)).best,
+      async measure(target) {
         const { best, first, wireBest } = await replayRate(context, target);
-        results.push(
+        return [
           resultFor(target, 'replay-100k', best, 'events/s'),
           resultFor(target, 'replay-100k', first, 'events/s', { variant: 'first replay' }),
-        );
-        if (wireBest !== undefined) results.push(resultFor(target, 'replay-100k', wireBest, 'events/s', { variant: WIRE_DATA }));
-      }
-    }
-    return results;
-  },
+          ...(wireBest === undefined ? [] : [resultFor(target, 'replay-100k', wireBest, 'events/s', { variant: WIRE_DATA })]),
+        ];
+      },
+    }),
 };
 
 interface ReplayRates {
