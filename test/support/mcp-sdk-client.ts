@@ -3,8 +3,6 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { type LoggingMessageNotification, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { RecordingMcpClient } from './recording-mcp-client';
 
-export type { CountdownTick } from './recording-mcp-client';
-
 /**
  * The official SDK client (`Client` on `StreamableHTTPClientTransport`), connected to an MCP
  * endpoint, recording the log messages it receives and the errors its transport reports.
