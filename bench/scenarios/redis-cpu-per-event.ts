@@ -9,10 +9,15 @@ import { type BenchResult, resultFor, type Scenario, type ScenarioContext } from
 
 const WARM_UP_WRITES = 20;
 
-/** The raw row with a sequence counter and a wake-up header: the commands of an append that is not a script. */
-const COUNTER_VARIANT = 'with counter (HINCRBY) and wake-up header';
-/** The same commands in the smallest Lua script: what any scripted append costs Redis at the least. */
-const SCRIPTED_COUNTER_VARIANT = 'the same in a minimal Lua script';
+/** Raw Redis's rows, each a layout of its own: the baseline first, then the variant rows. */
+const RAW_ROWS: { layout: RawLayout; extras: Pick<BenchResult, 'note' | 'variant'> }[] = [
+  { layout: 'xadd+publish', extras: { note: 'XADD MAXLEN ~ + PUBLISH in MULTI' } },
+  // What an append that is not a script would cost Redis: the baseline plus the sequence counter
+  // and the wake-up header, the parts of the store's append it cannot do without.
+  { layout: 'counter+xadd+publish', extras: { variant: 'with counter (HINCRBY) and wake-up header' } },
+  // The same commands in the smallest Lua script: what any scripted append costs Redis at the least.
+  { layout: 'script:counter+xadd+publish', extras: { variant: 'the same in a minimal Lua script' } },
+];
 
 /**
  * `redis-cpu-per-event`: the Redis server's CPU time (user + system, from `INFO cpu`) per event
@@ -31,14 +36,9 @@ export const redisCpuPerEvent: Scenario = {
         results.push(resultFor(target, 'redis-cpu-per-event', await measure(context, target), 'µs/event'));
         continue;
       }
-      const raw = await measure(context, target, 'xadd+publish');
-      results.push(resultFor(target, 'redis-cpu-per-event', raw, 'µs/event', { note: 'XADD MAXLEN ~ + PUBLISH in MULTI' }));
-      // What an append that is not a script would cost Redis: the baseline plus the sequence
-      // counter and the wake-up header, the parts of the store's append it cannot do without.
-      const counted = await measure(context, target, 'counter+xadd+publish');
-      results.push(resultFor(target, 'redis-cpu-per-event', counted, 'µs/event', { variant: COUNTER_VARIANT }));
-      const scripted = await measure(context, target, 'script:counter+xadd+publish');
-      results.push(resultFor(target, 'redis-cpu-per-event', scripted, 'µs/event', { variant: SCRIPTED_COUNTER_VARIANT }));
+      for (const { layout, extras } of RAW_ROWS) {
+        results.push(resultFor(target, 'redis-cpu-per-event', await measure(context, target, layout), 'µs/event', extras));
+      }
     }
     return results;
   },
