@@ -11,7 +11,14 @@ const MAX_EVENTS = DEFAULT_SSE_EVENT_STORE_OPTIONS.maxEventsPerStream;
 /** Commands per pipeline when seeding (setup). */
 const SEED_PIPELINE = 1_000;
 
-export type RawLayout = 'set' | 'xadd' | 'set+publish' | 'xadd+publish' | 'counter+xadd+publish' | 'script:counter+xadd+publish';
+export type RawLayout =
+  | 'set'
+  | 'xadd'
+  | 'set+publish'
+  | 'xadd+publish'
+  | 'counter+xadd+publish'
+  | 'script:counter+xadd+publish'
+  | 'checked+xadd+publish';
 export const RAW_LAYOUTS: Record<RawLayout, string> = {
   set: 'SET per event (with TTL), MGET pages',
   xadd: 'XADD per event, XRANGE pages',
@@ -20,6 +27,8 @@ export const RAW_LAYOUTS: Record<RawLayout, string> = {
   'counter+xadd+publish':
     'HINCRBY of a sequence counter + XADD … MAXLEN ~ + PUBLISH of a header (time, sequence) and the event per event in a MULTI, XRANGE pages',
   'script:counter+xadd+publish': 'the commands of counter+xadd+publish in the smallest Lua script that runs them, one EVALSHA per event',
+  'checked+xadd+publish':
+    'the append proposed in docs/append-without-a-script.md: XADD <sequence>-0 (MAXLEN once past the cap) + PEXPIRE … NX + HMGET of the metadata + PUBLISH of a header and the event per event in a MULTI, XRANGE pages',
 };
 
 /**
@@ -47,6 +56,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
   const streamKey = (address: StreamAddress): string => `${root(address)}x:${address.streamId}`;
   const channel = (address: StreamAddress): string => `${root(address)}w:${address.streamId}`;
   const counterKey = (address: StreamAddress): string => `${root(address)}n:${address.streamId}`;
+  const metadataKey = (address: StreamAddress): string => `${root(address)}m:${address.streamId}`;
   const appendTrimmed = (transaction: ReturnType<RawRedisClient['multi']>, address: StreamAddress, id: number, payload: string) =>
     transaction.xAdd(
       streamKey(address),
@@ -78,6 +88,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
     spec,
     async openWriter(address) {
       let sequence = 0;
+      if (layout === 'checked+xadd+publish') await client.hSet(metadataKey(address), 'm', 'streaming');
       return {
         async write(data) {
           const id = ++sequence;
@@ -88,6 +99,17 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
           else if (layout === 'counter+xadd+publish') {
             // What an append that is not a script would run: the counter makes sequences of several writers gap-free.
             await appendTrimmed(client.multi().hIncrBy(counterKey(address), 'l', 1), address, id, payload)
+              .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
+              .exec();
+          } else if (layout === 'checked+xadd+publish') {
+            // The explicit id is the compare-and-set, PEXPIRE … NX gives a recreated events key its TTL,
+            // and HMGET tells a completed stream and missing metadata: the checks a script makes today.
+            const trim = id > MAX_EVENTS ? { TRIM: { strategy: 'MAXLEN' as const, threshold: MAX_EVENTS } } : undefined;
+            await client
+              .multi()
+              .xAdd(streamKey(address), `${id}-0`, { e: payload }, trim)
+              .pExpire(streamKey(address), EVENT_TTL_MS, 'NX')
+              .hmGet(metadataKey(address), ['m', 'c'])
               .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
               .exec();
           } else if (layout === 'script:counter+xadd+publish') {
