@@ -28,7 +28,7 @@ export const RAW_LAYOUTS: Record<RawLayout, string> = {
     'HINCRBY of a sequence counter + XADD … MAXLEN ~ + PUBLISH of a header (time, sequence) and the event per event in a MULTI, XRANGE pages',
   'script:counter+xadd+publish': 'the commands of counter+xadd+publish in the smallest Lua script that runs them, one EVALSHA per event',
   'checked+xadd+publish':
-    'the append proposed in docs/append-without-a-script.md: XADD <sequence>-0 (MAXLEN once past the cap) + PEXPIRE … NX + HMGET of the metadata + PUBLISH of a header and the event per event in a MULTI, XRANGE pages',
+    'the append proposed in docs/append-without-a-script.md: HINCRBY of a sequence counter + XADD … NOMKSTREAM <sequence>-0 (MAXLEN once past the cap) + PUBLISH of a header and the event per event in a MULTI, XRANGE pages',
 };
 
 /**
@@ -56,7 +56,6 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
   const streamKey = (address: StreamAddress): string => `${root(address)}x:${address.streamId}`;
   const channel = (address: StreamAddress): string => `${root(address)}w:${address.streamId}`;
   const counterKey = (address: StreamAddress): string => `${root(address)}n:${address.streamId}`;
-  const metadataKey = (address: StreamAddress): string => `${root(address)}m:${address.streamId}`;
   const appendTrimmed = (transaction: ReturnType<RawRedisClient['multi']>, address: StreamAddress, id: number, payload: string) =>
     transaction.xAdd(
       streamKey(address),
@@ -88,7 +87,8 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
     spec,
     async openWriter(address) {
       let sequence = 0;
-      if (layout === 'checked+xadd+publish') await client.hSet(metadataKey(address), 'm', 'streaming');
+      // NOMKSTREAM appends only to an events key that exists, as a stream's first append would make it.
+      if (layout === 'checked+xadd+publish') await client.xAdd(streamKey(address), '0-1', { created: '1' });
       return {
         async write(data) {
           const id = ++sequence;
@@ -102,14 +102,14 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
               .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
               .exec();
           } else if (layout === 'checked+xadd+publish') {
-            // The explicit id is the compare-and-set, PEXPIRE … NX gives a recreated events key its TTL,
-            // and HMGET tells a completed stream and missing metadata: the checks a script makes today.
+            // The counter is the one check: it keeps the sequences given when the events key is
+            // evicted, and tells a completed stream and missing metadata. The explicit id makes
+            // XADD a compare-and-set, and NOMKSTREAM leaves a missing events key to a script.
             const trim = id > MAX_EVENTS ? { TRIM: { strategy: 'MAXLEN' as const, threshold: MAX_EVENTS } } : undefined;
             await client
               .multi()
-              .xAdd(streamKey(address), `${id}-0`, { e: payload }, trim)
-              .pExpire(streamKey(address), EVENT_TTL_MS, 'NX')
-              .hmGet(metadataKey(address), ['m', 'c'])
+              .hIncrBy(counterKey(address), 'l', 1)
+              .xAddNoMkStream(streamKey(address), `${id}-0`, { e: payload }, trim)
               .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
               .exec();
           } else if (layout === 'script:counter+xadd+publish') {
