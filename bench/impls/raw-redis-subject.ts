@@ -18,7 +18,7 @@ export type RawLayout =
   | 'xadd+publish'
   | 'counter+xadd+publish'
   | 'script:counter+xadd+publish'
-  | 'checked+xadd+publish';
+  | 'proposed:counter+xadd+publish';
 export const RAW_LAYOUTS: Record<RawLayout, string> = {
   set: 'SET per event (with TTL), MGET pages',
   xadd: 'XADD per event, XRANGE pages',
@@ -27,7 +27,7 @@ export const RAW_LAYOUTS: Record<RawLayout, string> = {
   'counter+xadd+publish':
     'HINCRBY of a sequence counter + XADD … MAXLEN ~ + PUBLISH of a header (time, sequence) and the event per event in a MULTI, XRANGE pages',
   'script:counter+xadd+publish': 'the commands of counter+xadd+publish in the smallest Lua script that runs them, one EVALSHA per event',
-  'checked+xadd+publish':
+  'proposed:counter+xadd+publish':
     'the append proposed in docs/append-without-a-script.md: HINCRBY of a sequence counter + XADD … NOMKSTREAM <sequence>-0 (MAXLEN once past the cap) + PUBLISH of a header and the event per event in a MULTI, XRANGE pages',
 };
 
@@ -88,7 +88,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
     async openWriter(address) {
       let sequence = 0;
       // NOMKSTREAM appends only to an events key that exists, as a stream's first append would make it.
-      if (layout === 'checked+xadd+publish') await client.xAdd(streamKey(address), '0-1', { created: '1' });
+      if (layout === 'proposed:counter+xadd+publish') await client.xAdd(streamKey(address), '0-1', { created: '1' });
       return {
         async write(data) {
           const id = ++sequence;
@@ -101,7 +101,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
             await appendTrimmed(client.multi().hIncrBy(counterKey(address), 'l', 1), address, id, payload)
               .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
               .exec();
-          } else if (layout === 'checked+xadd+publish') {
+          } else if (layout === 'proposed:counter+xadd+publish') {
             // The counter is the one check: it keeps the sequences given when the events key is
             // evicted, and tells a completed stream and missing metadata. The explicit id makes
             // XADD a compare-and-set, and NOMKSTREAM leaves a missing events key to a script.

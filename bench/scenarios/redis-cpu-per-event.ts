@@ -18,7 +18,7 @@ const RAW_ROWS: { layout: RawLayout; extras: Pick<BenchResult, 'note' | 'variant
   // The same commands in the smallest Lua script: what any scripted append costs Redis at the least.
   { layout: 'script:counter+xadd+publish', extras: { variant: 'the same in a minimal Lua script' } },
   // The append that docs/append-without-a-script.md proposes, with the checks it adds to the baseline.
-  { layout: 'checked+xadd+publish', extras: { variant: 'the proposed append without a script' } },
+  { layout: 'proposed:counter+xadd+publish', extras: { variant: 'the proposed append without a script' } },
 ];
 
 /**
