@@ -109,7 +109,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
             await client
               .multi()
               .hIncrBy(counterKey(address), 'l', 1)
-              .xAddNoMkStream(streamKey(address), `${id}-0`, { e: payload }, trim)
+              .xAddNoMkStream(streamKey(address), `${id}-0`, { d: payload }, trim)
               .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
               .exec();
           } else if (layout === 'script:counter+xadd+publish') {

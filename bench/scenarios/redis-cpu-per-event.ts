@@ -17,7 +17,7 @@ const RAW_ROWS: { layout: RawLayout; extras: Pick<BenchResult, 'note' | 'variant
   { layout: 'counter+xadd+publish', extras: { variant: 'with counter (HINCRBY) and wake-up header' } },
   // The same commands in the smallest Lua script: what any scripted append costs Redis at the least.
   { layout: 'script:counter+xadd+publish', extras: { variant: 'the same in a minimal Lua script' } },
-  // The append that docs/append-without-a-script.md proposes, with the checks it adds to the baseline.
+  // The append that docs/append-without-a-script.md proposes: the baseline and the one check it keeps, the counter.
   { layout: 'proposed:counter+xadd+publish', extras: { variant: 'the proposed append without a script' } },
 ];
 
