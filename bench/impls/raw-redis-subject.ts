@@ -56,6 +56,8 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
   const streamKey = (address: StreamAddress): string => `${root(address)}x:${address.streamId}`;
   const channel = (address: StreamAddress): string => `${root(address)}w:${address.streamId}`;
   const counterKey = (address: StreamAddress): string => `${root(address)}n:${address.streamId}`;
+  // The wake-up of the layouts with a counter: a header (time, sequence) and the event, as the Lua script builds it too.
+  const headedWakeup = (id: number, payload: string): string => `${Date.now()}\n${id}\n${payload}`;
   const appendTrimmed = (transaction: ReturnType<RawRedisClient['multi']>, address: StreamAddress, id: number, payload: string) =>
     transaction.xAdd(
       streamKey(address),
@@ -99,7 +101,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
           else if (layout === 'counter+xadd+publish') {
             // What an append that is not a script would run: the counter makes sequences of several writers gap-free.
             await appendTrimmed(client.multi().hIncrBy(counterKey(address), 'l', 1), address, id, payload)
-              .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
+              .publish(channel(address), headedWakeup(id, payload))
               .exec();
           } else if (layout === 'proposed:counter+xadd+publish') {
             // The counter is the one check: it keeps the sequences given when the events key is
@@ -110,7 +112,7 @@ export async function createRawRedisSubject(spec: SubjectSpec): Promise<BenchSub
               .multi()
               .hIncrBy(counterKey(address), 'l', 1)
               .xAddNoMkStream(streamKey(address), `${id}-0`, { d: payload }, trim)
-              .publish(channel(address), `${Date.now()}\n${id}\n${payload}`)
+              .publish(channel(address), headedWakeup(id, payload))
               .exec();
           } else if (layout === 'script:counter+xadd+publish') {
             await client.evalSha(scriptSha, {
